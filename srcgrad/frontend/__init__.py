@@ -1,0 +1,1 @@
+"""Front end: a Python function's source to SSA IR."""

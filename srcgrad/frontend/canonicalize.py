@@ -1,0 +1,164 @@
+"""Rewrites early `return`, `break` and `continue` into flags, on the gast tree.
+
+After this pass a function body has at most one `return`, its last statement,
+and loops contain no jumps, so lowering only sees structured control flow:
+
+    for i in range(n):                    broken = False
+        if x[i] > 0:                      for i in range(n):
+            break                   →         if not broken:
+        s = s + x[i]                              if x[i] > 0:
+                                                      broken = True
+                                                  if not broken:
+                                                      s = s + x[i]
+
+A `while` loop tests its flags with its condition instead, so it stops at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Iterable
+
+import gast
+
+
+def _name(id_: str, ctx: gast.AST) -> gast.Name:
+    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
+
+
+def _assign(id_: str, value: gast.expr, like: gast.AST) -> gast.Assign:
+    node = gast.Assign(targets=[_name(id_, gast.Store())], value=value, type_comment=None)
+    return gast.copy_location(node, like)
+
+
+def _true() -> gast.Constant:
+    return gast.Constant(value=True, kind=None)
+
+
+def _false() -> gast.Constant:
+    return gast.Constant(value=False, kind=None)
+
+
+def _none_of(flags: Iterable[str], like: gast.AST) -> gast.expr:
+    names = [_name(f, gast.Load()) for f in sorted(flags)]
+    test: gast.expr = names[0] if len(names) == 1 else gast.BoolOp(op=gast.Or(), values=names)
+    return gast.copy_location(gast.UnaryOp(op=gast.Not(), operand=test), like)
+
+
+def _has(node: gast.AST, kinds: tuple) -> bool:
+    """Whether `node` contains one of `kinds`, not counting nested defs (and loops, for jumps)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for child in gast.iter_child_nodes(n):
+            if isinstance(child, (gast.FunctionDef, gast.Lambda)):
+                continue
+            if isinstance(child, kinds):
+                return True
+            if isinstance(child, (gast.For, gast.While)) and kinds != (gast.Return,):
+                continue
+            stack.append(child)
+    return False
+
+
+class _Names:
+    def __init__(self, taken: set[str]):
+        self.taken = taken
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 0
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+
+def canonicalize(fndef: gast.FunctionDef) -> gast.FunctionDef:
+    """A copy of `fndef` with jumps turned into flags (the original is left alone)."""
+    body = fndef.body
+    needs_return_flag = any(_has(s, (gast.Return,)) or isinstance(s, gast.Return) for s in body[:-1]) or (
+        body and not isinstance(body[-1], gast.Return) and _has(body[-1], (gast.Return,))
+    )
+    needs_jump_rewrite = any(isinstance(n, (gast.Break, gast.Continue)) for n in gast.walk(fndef))
+    if not needs_return_flag and not needs_jump_rewrite:
+        return fndef
+    fndef = copy.deepcopy(fndef)
+    names = _Names({n.id for n in gast.walk(fndef) if isinstance(n, gast.Name)} | {a.id for a in fndef.args.args})
+    rewriter = _Rewriter(names, needs_return_flag)
+    new_body, _ = rewriter.block(fndef.body, loop=None)
+    if needs_return_flag:
+        first = fndef.body[0]
+        new_body = [
+            _assign(rewriter.ret, gast.Constant(value=None, kind=None), first),
+            _assign(rewriter.returned, _false(), first),
+            *new_body,
+            gast.copy_location(gast.Return(value=_name(rewriter.ret, gast.Load())), fndef.body[-1]),
+        ]
+    fndef.body = new_body
+    return fndef
+
+
+class _Loop:
+    def __init__(self, brk: str | None, cont: str | None):
+        self.brk = brk
+        self.cont = cont
+
+
+class _Rewriter:
+    def __init__(self, names: _Names, return_flag: bool):
+        self.names = names
+        self.ret = names.fresh("result") if return_flag else ""
+        self.returned = names.fresh("returned") if return_flag else ""
+
+    def block(self, stmts: list[gast.stmt], loop: _Loop | None) -> tuple[list[gast.stmt], set[str]]:
+        """Rewrite a statement list; returns it and the flags it may set."""
+        out: list[gast.stmt] = []
+        for k, stmt in enumerate(stmts):
+            new, flags = self.stmt(stmt, loop)
+            out.extend(new)
+            if flags and k + 1 < len(stmts):
+                rest, rest_flags = self.block(stmts[k + 1 :], loop)
+                if rest:
+                    guard = gast.If(test=_none_of(flags, stmts[k + 1]), body=rest, orelse=[])
+                    out.append(gast.copy_location(guard, stmts[k + 1]))
+                return out, flags | rest_flags
+        return out, set()
+
+    def stmt(self, stmt: gast.stmt, loop: _Loop | None) -> tuple[list[gast.stmt], set[str]]:
+        if isinstance(stmt, gast.Return) and self.returned:
+            value = stmt.value if stmt.value is not None else gast.Constant(value=None, kind=None)
+            out = [_assign(self.ret, value, stmt), _assign(self.returned, _true(), stmt)]
+            return out, {self.returned}
+        if isinstance(stmt, gast.Break) and loop is not None and loop.brk:
+            return [_assign(loop.brk, _true(), stmt)], {loop.brk}
+        if isinstance(stmt, gast.Continue) and loop is not None and loop.cont:
+            return [_assign(loop.cont, _true(), stmt)], {loop.cont}
+        if isinstance(stmt, gast.If):
+            body, f1 = self.block(stmt.body, loop)
+            orelse, f2 = self.block(stmt.orelse, loop)
+            stmt.body, stmt.orelse = body or [gast.copy_location(gast.Pass(), stmt)], orelse
+            return [stmt], f1 | f2
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt)
+        return [stmt], set()
+
+    def loop(self, stmt: gast.For | gast.While) -> tuple[list[gast.stmt], set[str]]:
+        if stmt.orelse:
+            return [stmt], set()  # lowering rejects for/else with a located error
+        brk = self.names.fresh("broken") if _has(stmt, (gast.Break,)) else None
+        cont = self.names.fresh("skipped") if _has(stmt, (gast.Continue,)) else None
+        body, flags = self.block(stmt.body, _Loop(brk, cont))
+        exits = {f for f in flags if f in (brk, self.returned) and f}
+        before: list[gast.stmt] = []
+        if brk:
+            before.append(_assign(brk, _false(), stmt))
+        if cont:
+            body = [_assign(cont, _false(), stmt), *body]
+        if exits and isinstance(stmt, gast.While):
+            test = gast.BoolOp(op=gast.And(), values=[_none_of(exits, stmt), stmt.test])
+            stmt.test = gast.copy_location(test, stmt.test)
+        elif exits:
+            body = [gast.copy_location(gast.If(test=_none_of(exits, stmt), body=body, orelse=[]), stmt)]
+        stmt.body = body
+        return [*before, stmt], flags & {self.returned} if self.returned else set()

@@ -1,0 +1,127 @@
+"""srcgrad's own primitives: the few callables that are not NumPy, `math` or
+`operator` functions. Each is also what generated code calls at run time, so
+the adjoint stays ordinary Python that can itself be differentiated."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+
+def stop_gradient(x: Any) -> Any:
+    """Identity at run time; no gradient flows through it."""
+    return x
+
+
+def pack(*xs: Any) -> tuple:
+    """Build a tuple from values (`(a, b)` in source)."""
+    return xs
+
+
+def make_list(*xs: Any) -> list:
+    """Build a list from values (`[a, b]` in source)."""
+    return list(xs)
+
+
+class Method:
+    """The method `name` called on its first argument: `x.name(*args)`."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__name__ = name
+        self.__qualname__ = f"method.{name}"
+
+    def __call__(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(obj, self.name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"method({self.name!r})"
+
+    def __reduce__(self) -> Any:
+        return (method, (self.name,))
+
+
+@lru_cache(maxsize=None)
+def method(name: str) -> Method:
+    return Method(name)
+
+
+def unbroadcast(ct: Any, like: Any) -> Any:
+    """Sum a cotangent back to the shape of the operand it belongs to (undo broadcasting)."""
+    shape = np.shape(like)
+    ct_shape = np.shape(ct)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
+    )
+    summed = np.sum(ct, axis=axes) if axes else ct
+    return np.reshape(summed, shape)
+
+
+def unbroadcast_to(ct: Any, shape: tuple) -> Any:
+    """Like `unbroadcast`, given the target shape itself."""
+    ct_shape = np.shape(ct)
+    if ct_shape == shape:
+        return ct
+    lead = len(ct_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
+    )
+    summed = np.sum(ct, axis=axes) if axes else ct
+    return np.reshape(summed, shape)
+
+
+def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
+    """The cotangent an output starts with: ones like it, or the user's `grad_ys`.
+
+    A seed must have the output's shape (or broadcast to it); a Python number
+    takes the output's dtype.
+    """
+    if grad_ys is None:
+        return np.ones_like(y)
+    y_shape = np.shape(y)
+    g_shape = np.shape(grad_ys)
+    if g_shape != y_shape:
+        try:
+            if np.broadcast_shapes(g_shape, y_shape) != y_shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"grad_ys for {output} has shape {g_shape}, but {output} has shape {y_shape}; "
+                f"pass a seed of shape {y_shape} (or one that broadcasts to it)"
+            ) from None
+        grad_ys = np.broadcast_to(grad_ys, y_shape)
+    dtype = np.result_type(y)
+    if isinstance(grad_ys, (int, float)) and not isinstance(grad_ys, bool):
+        return dtype.type(grad_ys) if np.issubdtype(dtype, np.inexact) else float(grad_ys)
+    if np.issubdtype(dtype, np.inexact) and np.result_type(grad_ys) != dtype:
+        return np.asarray(grad_ys).astype(dtype)
+    return grad_ys
+
+
+def seeds(grad_ys: Any, ys: tuple) -> tuple:
+    """Seeds for a tuple of outputs: `grad_ys` is None or a tuple/list of the same length."""
+    if grad_ys is None:
+        return tuple(np.ones_like(y) for y in ys)
+    if not isinstance(grad_ys, (tuple, list)) or len(grad_ys) != len(ys):
+        given = f"{len(grad_ys)} seeds" if isinstance(grad_ys, (tuple, list)) else f"a {type(grad_ys).__name__}"
+        raise ValueError(
+            f"the function returns a tuple of {len(ys)} outputs, so grad_ys must be a tuple of "
+            f"{len(ys)} seeds (None for ones); got {given}"
+        )
+    return tuple(seed(g, y, f"output {i}") for i, (g, y) in enumerate(zip(grad_ys, ys)))
+
+
+def list_append(xs: list, x: Any) -> list:
+    """`xs.append(x)` as a value: the list with one more item (the same list object)."""
+    xs.append(x)
+    return xs
+
+
+def select_grad(condition: Any, ct: Any) -> Any:
+    """The cotangent where `condition` holds, exact zeros elsewhere (never 0 * inf)."""
+    return np.where(condition, ct, np.zeros_like(ct))

@@ -1,0 +1,19 @@
+"""Derivative rules: the VJP table and its entries, one module per family."""
+
+from .registry import VJP, defvjp, is_nondifferentiable, lookup, nondifferentiable, register_vjp, vjp_rule, zero_vjp
+
+__all__ = [
+    "VJP",
+    "defvjp",
+    "is_nondifferentiable",
+    "lookup",
+    "nondifferentiable",
+    "register_vjp",
+    "vjp_rule",
+    "zero_vjp",
+]
+
+
+def load_builtin_rules() -> None:
+    """Import the rule modules (they register on import)."""
+    from . import numpy_rules, python_rules  # noqa: F401

@@ -1,0 +1,211 @@
+"""Run-time helpers that derivative rules emit into generated code.
+
+Each is small, plain NumPy. Those whose behaviour depends on run-time ranks
+(`dot`, `matmul`) or index kinds live here rather than in a rule, so that the
+rule stays one readable line and the helper stays correct for every rank.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..primitives import unbroadcast, unbroadcast_to
+
+__all__ = [
+    "unbroadcast",
+    "unbroadcast_to",
+    "safe_div",
+    "safe_log",
+    "select",
+    "reject",
+    "getitem_grad",
+    "dot_grad_x",
+    "dot_grad_y",
+    "matmul_grad_x",
+    "matmul_grad_y",
+    "concatenate_grad",
+    "unstack",
+    "sequence_grad",
+    "prod_grad",
+    "expand_reduced",
+    "astype_like",
+    "builtin_sum_grad",
+    "add_seq",
+]
+
+
+def safe_div(ct: Any, d: Any) -> Any:
+    """`ct / d`, but exactly 0 where `ct` is 0: a zero cotangent wins over an infinite slope."""
+    if np.all(d != 0):
+        return ct / d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = ct / d
+    return np.where(ct == 0, np.zeros_like(q), q)
+
+
+def safe_log(x: Any) -> Any:
+    """log(x) where x > 0, else 0 (the exponent's partial of x ** y, as TensorFlow takes it)."""
+    positive = x > 0
+    return np.log(np.where(positive, x, np.ones_like(x))) * positive
+
+
+def select(condition: Any, ct: Any) -> Any:
+    """`ct` where `condition` holds, exact zeros elsewhere."""
+    return np.where(condition, ct, np.zeros_like(ct))
+
+
+def reject(condition: Any, ct: Any) -> Any:
+    """`ct` where `condition` does not hold, exact zeros elsewhere."""
+    return np.where(condition, np.zeros_like(ct), ct)
+
+
+def _is_basic_index(index: Any) -> bool:
+    if isinstance(index, tuple):
+        return all(_is_basic_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice))
+
+
+def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
+    """The cotangent of `x` from `x[index]`: `ct` scattered into zeros (repeated indices add up)."""
+    if isinstance(x, (tuple, list)):
+        grads = [np.zeros_like(item) for item in x]
+        grads[index] = ct
+        return tuple(grads) if isinstance(x, tuple) else grads
+    grad = np.zeros_like(x, dtype=np.result_type(x, ct))
+    if _is_basic_index(index):
+        grad[index] = ct
+    else:
+        np.add.at(grad, index, ct)
+    return grad
+
+
+def dot_grad_x(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `x` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 0 or y_ndim == 0:
+        return unbroadcast(ct * y, x)
+    if y_ndim == 1:
+        return np.multiply.outer(ct, y) if x_ndim > 1 else ct * y
+    if y_ndim == 2:
+        return np.dot(ct, np.transpose(y))
+    raise NotImplementedError("the gradient of np.dot with a second operand of rank > 2; use np.matmul or np.einsum")
+
+
+def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `y` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 0 or y_ndim == 0:
+        return unbroadcast(ct * x, y)
+    if y_ndim > 2:
+        raise NotImplementedError("the gradient of np.dot with a second operand of rank > 2; use np.matmul or np.einsum")
+    if x_ndim == 1:
+        return ct * x if y_ndim == 1 else np.multiply.outer(x, ct)
+    leading = list(range(x_ndim - 1))
+    return np.tensordot(x, ct, axes=(leading, leading))
+
+
+def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `x` in `x @ y` (NumPy's matmul rules for 1-D operands and batches)."""
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return ct @ y.T
+    if np.ndim(y) == 1:
+        grad = np.multiply.outer(ct, y) if np.ndim(x) > 1 else ct * y
+        return unbroadcast(grad, x)
+    if np.ndim(x) == 1:
+        return unbroadcast(np.expand_dims(ct, -2) @ np.swapaxes(y, -1, -2), np.expand_dims(x, 0))[0]
+    return unbroadcast(ct @ np.swapaxes(y, -1, -2), x)
+
+
+def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `y` in `x @ y`."""
+    if np.ndim(x) == 2 and np.ndim(y) == 2:
+        return x.T @ ct
+    if np.ndim(x) == 1:
+        grad = np.multiply.outer(x, ct) if np.ndim(y) > 1 else ct * x
+        if np.ndim(y) > 2:
+            grad = np.moveaxis(grad, 0, -2)
+        return unbroadcast(grad, y)
+    if np.ndim(y) == 1:
+        return unbroadcast(np.swapaxes(x, -1, -2) @ np.expand_dims(ct, -1), np.expand_dims(y, -1))[..., 0]
+    return unbroadcast(np.swapaxes(x, -1, -2) @ ct, y)
+
+
+def concatenate_grad(ct: Any, xs: Any, axis: int | None = 0) -> tuple:
+    """Split the cotangent of `np.concatenate(xs, axis)` back into one piece per input."""
+    if axis is None:
+        sizes = [np.size(x) for x in xs]
+        pieces = np.split(np.ravel(ct), np.cumsum(sizes)[:-1])
+        return tuple(np.reshape(p, np.shape(x)) for p, x in zip(pieces, xs))
+    sizes = [np.shape(x)[axis] for x in xs]
+    pieces = np.split(ct, np.cumsum(sizes)[:-1], axis=axis)
+    return tuple(pieces)
+
+
+def unstack(ct: Any, xs: Any, axis: int = 0) -> tuple:
+    """The cotangents of the inputs of `np.stack(xs, axis)`."""
+    return tuple(np.take(ct, i, axis=axis) for i in range(len(xs)))
+
+
+def sequence_grad(ct: Any, xs: Any) -> Any:
+    """The cotangents of the items of a (nested) list given to `np.array`."""
+    if not isinstance(xs, (list, tuple)):
+        return ct  # np.asarray(an_array): the identity
+    grads = [ct[i] for i in range(len(xs))]
+    return tuple(grads) if isinstance(xs, tuple) else grads
+
+
+def expand_reduced(ct: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Give a reduction's cotangent back the reduced axes, so it broadcasts against `x`."""
+    if axis is None or keepdims:
+        return ct
+    return np.expand_dims(ct, axis)
+
+
+def prod_grad(ct: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The cotangent of `x` in `np.prod(x, axis)`: the product of the other factors,
+    computed from exclusive cumulative products so zeros in `x` are handled exactly."""
+    x = np.asarray(x)
+    ct = expand_reduced(ct, x, axis, keepdims)
+    if axis is None:
+        flat = np.ravel(x)
+        others = _exclusive_products(flat, 0)
+        return np.broadcast_to(ct, x.shape) * np.reshape(others, x.shape)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(a % x.ndim for a in axes)
+    moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+    merged = np.reshape(moved, moved.shape[: x.ndim - len(axes)] + (-1,))
+    others = np.reshape(_exclusive_products(merged, -1), moved.shape)
+    others = np.moveaxis(others, range(x.ndim - len(axes), x.ndim), axes)
+    return ct * others
+
+
+def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, axis=axis)], axis=axis), axis=axis), axis=axis)
+    n = x.shape[axis]
+    return np.take(left, range(n), axis=axis) * np.take(right, range(1, n + 1), axis=axis)
+
+
+def astype_like(ct: Any, x: Any) -> Any:
+    """A cotangent cast back to the dtype of the value it belongs to."""
+    dtype = np.result_type(x)
+    if isinstance(x, float):
+        return ct
+    return np.asarray(ct).astype(dtype, copy=False)
+
+
+def builtin_sum_grad(ct: Any, xs: Any) -> Any:
+    """The cotangents of the items of `sum(xs)` (a list of values, or an array summed over axis 0)."""
+    if isinstance(xs, (list, tuple)):
+        grads = [unbroadcast(ct, x) for x in xs]
+        return tuple(grads) if isinstance(xs, tuple) else grads
+    return np.broadcast_to(ct, np.shape(xs))
+
+
+def add_seq(a: Any, b: Any) -> Any:
+    """Add two cotangents of a list or tuple, item by item."""
+    items = [x + y for x, y in zip(a, b)]
+    return tuple(items) if isinstance(a, tuple) else items

@@ -1,0 +1,172 @@
+"""VJP rules for NumPy functions: one entry per callee, written as the math.
+
+`ct` is the output's cotangent, `out` the primal output; the other names
+follow the formula. Rules run on `Sym`s, so `np.cos(x)` here builds IR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .helpers import (
+    concatenate_grad,
+    dot_grad_x,
+    dot_grad_y,
+    expand_reduced,
+    getitem_grad,
+    matmul_grad_x,
+    matmul_grad_y,
+    prod_grad,
+    reject,
+    safe_div,
+    safe_log,
+    select,
+    sequence_grad,
+    unbroadcast,
+    unbroadcast_to,
+    unstack,
+)
+from .registry import defvjp, nondifferentiable, vjp_rule, zero_vjp
+
+# --- elementwise arithmetic --------------------------------------------------
+defvjp(np.add, lambda ct, out, x, y: unbroadcast(ct, x), lambda ct, out, x, y: unbroadcast(ct, y))
+defvjp(np.subtract, lambda ct, out, x, y: unbroadcast(ct, x), lambda ct, out, x, y: unbroadcast(-ct, y))
+defvjp(np.multiply, lambda ct, out, x, y: unbroadcast(ct * y, x), lambda ct, out, x, y: unbroadcast(ct * x, y))
+defvjp(
+    np.divide,
+    lambda ct, out, x, y: unbroadcast(safe_div(ct, y), x),
+    lambda ct, out, x, y: unbroadcast(-safe_div(ct * out, y), y),
+)
+defvjp(np.negative, lambda ct, out, x: -ct)
+defvjp(np.positive, lambda ct, out, x: ct)
+
+
+def power_base(ct, out, x, y):  # type: ignore[no-untyped-def]
+    """d(x ** y)/dx = y * x ** (y - 1); a constant exponent is folded, so x ** 2 stays finite in every order."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        if y == 0:
+            return None
+        if y == 1:
+            return ct
+        if y == 2:
+            return unbroadcast(ct * 2 * x, x)
+        return unbroadcast(ct * y * x ** (y - 1), x)
+    return unbroadcast(ct * y * x ** (y - 1), x)
+
+
+def power_exponent(ct, out, x, y):  # type: ignore[no-untyped-def]
+    """d(x ** y)/dy = x ** y * log(x), taken as 0 where x <= 0 (as TensorFlow does)."""
+    return unbroadcast(ct * out * safe_log(x), y)
+
+
+defvjp(np.power, power_base, power_exponent)
+defvjp(np.float_power, power_base, power_exponent)
+defvjp(np.square, lambda ct, out, x: ct * 2 * x)
+defvjp(np.sqrt, lambda ct, out, x: safe_div(ct, 2 * out))
+defvjp(np.exp, lambda ct, out, x: ct * out)
+defvjp(np.log, lambda ct, out, x: safe_div(ct, x))
+defvjp(np.sin, lambda ct, out, x: ct * np.cos(x))
+defvjp(np.cos, lambda ct, out, x: -ct * np.sin(x))
+defvjp(np.tan, lambda ct, out, x: ct * (1 + out * out))
+defvjp(np.tanh, lambda ct, out, x: ct * (1 - out * out))
+defvjp(np.abs, lambda ct, out, x: ct * np.sign(x))  # abs'(0) = 0, as TensorFlow
+defvjp(
+    np.maximum,  # ties send the whole gradient to the first argument
+    lambda ct, out, x, y: unbroadcast(select(x >= y, ct), x),
+    lambda ct, out, x, y: unbroadcast(select(x < y, ct), y),
+)
+defvjp(
+    np.minimum,
+    lambda ct, out, x, y: unbroadcast(select(x <= y, ct), x),
+    lambda ct, out, x, y: unbroadcast(select(x > y, ct), y),
+)
+defvjp(
+    np.where,
+    None,
+    lambda ct, out, c, x, y: unbroadcast(select(c, ct), x),
+    lambda ct, out, c, x, y: unbroadcast(reject(c, ct), y),
+)
+
+# --- reductions ---------------------------------------------------------------
+
+
+@vjp_rule(np.sum)
+def sum_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """Every summed element gets the cotangent of its sum."""
+    return np.broadcast_to(expand_reduced(ct, x, axis, keepdims), np.shape(x))
+
+
+@vjp_rule(np.mean)
+def mean_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """Like sum, divided by the number of elements averaged."""
+    ct = expand_reduced(ct, x, axis, keepdims)
+    return np.broadcast_to(ct * (np.size(out) / np.size(x)), np.shape(x))
+
+
+def _extremum_vjp(ct, out, x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """Tied extreme elements share the cotangent equally (TensorFlow, JAX, autograd)."""
+    out = expand_reduced(out, x, axis, keepdims)
+    ct = expand_reduced(ct, x, axis, keepdims)
+    hits = x == out
+    return ct * hits / np.sum(hits, axis=axis, keepdims=True)
+
+
+for _extremum in (np.max, np.min, np.amax, np.amin) if np.amax is not np.max else (np.max, np.min):
+    vjp_rule(_extremum)(_extremum_vjp)
+
+
+@vjp_rule(np.prod)
+def prod_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """The product of the other factors (exact where x has zeros)."""
+    return prod_grad(ct, x, axis, keepdims)
+
+
+# --- linear algebra -----------------------------------------------------------
+defvjp(np.dot, lambda ct, out, x, y: dot_grad_x(ct, x, y), lambda ct, out, x, y: dot_grad_y(ct, x, y))
+defvjp(np.matmul, lambda ct, out, x, y: matmul_grad_x(ct, x, y), lambda ct, out, x, y: matmul_grad_y(ct, x, y))
+
+# --- shapes -------------------------------------------------------------------
+
+
+@vjp_rule(np.transpose)
+def transpose_vjp(ct, out, x, axes=None):  # type: ignore[no-untyped-def]
+    """Transpose back with the inverse permutation."""
+    if axes is None:
+        return np.transpose(ct)
+    return np.transpose(ct, tuple(int(i) for i in np.argsort(axes)))
+
+
+defvjp(np.reshape, lambda ct, out, x, *shape, **kw: np.reshape(ct, np.shape(x)))
+defvjp(np.expand_dims, lambda ct, out, x, axis: np.reshape(ct, np.shape(x)))
+defvjp(np.squeeze, lambda ct, out, x, axis=None: np.reshape(ct, np.shape(x)))
+defvjp(np.ravel, lambda ct, out, x, order="C": np.reshape(ct, np.shape(x)))
+defvjp(np.broadcast_to, lambda ct, out, x, shape: unbroadcast(ct, x))
+defvjp(np.concatenate, lambda ct, out, xs, axis=0: concatenate_grad(ct, xs, axis))
+defvjp(np.stack, lambda ct, out, xs, axis=0: unstack(ct, xs, axis))
+defvjp(np.array, lambda ct, out, xs, dtype=None: sequence_grad(ct, xs))
+defvjp(np.asarray, lambda ct, out, xs, dtype=None: sequence_grad(ct, xs))
+
+
+# --- helpers that rules emit (so that gradients of gradients work) -------------
+defvjp(unbroadcast, lambda ct, out, g, like: np.broadcast_to(ct, np.shape(g)))
+defvjp(unbroadcast_to, lambda ct, out, g, shape: np.broadcast_to(ct, np.shape(g)))
+defvjp(select, None, lambda ct, out, c, g: select(c, ct))
+defvjp(reject, None, lambda ct, out, c, g: reject(c, ct))
+defvjp(
+    safe_div,
+    lambda ct, out, a, d: safe_div(ct, d),
+    lambda ct, out, a, d: -safe_div(ct * out, d),
+)
+defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
+defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
+
+# --- functions with no derivative -----------------------------------------------
+zero_vjp(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, safe_log)
+nondifferentiable(
+    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort,
+    np.isnan, np.isinf, np.isfinite,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not,
+    np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.arange, np.linspace, np.eye,
+    np.result_type, np.broadcast_shapes,
+)  # fmt: skip

@@ -1,0 +1,81 @@
+"""VJP rules for what Python syntax and builtins reach: operators, `math`,
+`sum`/`abs`/`max`/`min`/`pow`, tuples and lists, and srcgrad's own primitives.
+
+Python's `*` lowers to `operator.mul` (printed back as `*`); its rule is
+NumPy's, so each operation has exactly one piece of math.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from .. import primitives
+from .helpers import builtin_sum_grad, getitem_grad, safe_div, select, unbroadcast
+from .numpy_rules import power_base, power_exponent
+from .registry import defvjp, lookup, nondifferentiable, zero_vjp
+
+
+def _same_as(fn, numpy_fn):  # type: ignore[no-untyped-def]
+    rule = lookup(numpy_fn)
+    assert rule is not None, numpy_fn
+    defvjp(fn, *rule.partials)
+
+
+for _op, _np in [
+    (operator.add, np.add),
+    (operator.sub, np.subtract),
+    (operator.mul, np.multiply),
+    (operator.truediv, np.divide),
+    (operator.neg, np.negative),
+    (operator.pos, np.positive),
+    (operator.matmul, np.matmul),
+    (operator.abs, np.abs),
+    (builtins.abs, np.abs),
+]:
+    _same_as(_op, _np)
+defvjp(operator.pow, power_base, power_exponent)
+defvjp(builtins.pow, power_base, power_exponent)
+defvjp(
+    builtins.max,  # max(a, b): Python keeps the first on ties, and so does the gradient
+    lambda ct, out, x, y: unbroadcast(select(x >= y, ct), x),
+    lambda ct, out, x, y: unbroadcast(select(x < y, ct), y),
+)
+defvjp(
+    builtins.min,
+    lambda ct, out, x, y: unbroadcast(select(x <= y, ct), x),
+    lambda ct, out, x, y: unbroadcast(select(x > y, ct), y),
+)
+
+# --- math: the same math on Python floats -----------------------------------
+defvjp(math.exp, lambda ct, out, x: ct * out)
+defvjp(math.log, lambda ct, out, x: safe_div(ct, x))
+defvjp(math.sqrt, lambda ct, out, x: safe_div(ct, 2 * out))
+defvjp(math.sin, lambda ct, out, x: ct * np.cos(x))
+defvjp(math.cos, lambda ct, out, x: -ct * np.sin(x))
+defvjp(math.tan, lambda ct, out, x: ct * (1 + out * out))
+defvjp(math.tanh, lambda ct, out, x: ct * (1 - out * out))
+defvjp(math.pow, power_base, power_exponent)
+defvjp(math.fabs, lambda ct, out, x: ct * np.sign(x))
+defvjp(builtins.float, lambda ct, out, x: ct)
+zero_vjp(math.floor, math.ceil, math.trunc, builtins.round)
+
+# --- containers and indexing --------------------------------------------------
+defvjp(operator.getitem, lambda ct, out, x, index: getitem_grad(ct, x, index))
+defvjp(builtins.sum, lambda ct, out, xs, start=0: builtin_sum_grad(ct, xs))
+defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = x - y * floor(x / y)
+defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
+defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
+zero_vjp(operator.floordiv)
+
+# --- srcgrad's primitives -------------------------------------------------------
+nondifferentiable(primitives.stop_gradient)
+zero_vjp(primitives.seed)
+nondifferentiable(
+    operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
+    operator.not_, operator.invert, operator.and_, operator.or_, operator.is_, operator.is_not,
+    builtins.len, builtins.int, builtins.bool, builtins.range, builtins.isinstance,
+)  # fmt: skip
