@@ -4,10 +4,40 @@ the adjoint stays ordinary Python that can itself be differentiated."""
 
 from __future__ import annotations
 
+import functools
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Symbolic:
+    """Base of `ir.builder.Sym`: a value under construction in a derivative rule."""
+
+    def build(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+def primitive(fn: F) -> F:
+    """Make a run-time helper usable inside derivative rules.
+
+    Called with ordinary values it just runs; called by a rule with symbolic
+    values it records a call to itself, so generated code calls it by name.
+    """
+
+    @functools.wraps(fn)
+    def helper(*args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if isinstance(a, Symbolic):
+                return a.build(helper, *args, **kwargs)
+        for a in kwargs.values():
+            if isinstance(a, Symbolic):
+                return a.build(helper, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return helper  # type: ignore[return-value]
 
 
 def stop_gradient(x: Any) -> Any:
@@ -48,6 +78,7 @@ def method(name: str) -> Method:
     return Method(name)
 
 
+@primitive
 def unbroadcast(ct: Any, like: Any) -> Any:
     """Sum a cotangent back to the shape of the operand it belongs to (undo broadcasting)."""
     shape = np.shape(like)
@@ -62,6 +93,7 @@ def unbroadcast(ct: Any, like: Any) -> Any:
     return np.reshape(summed, shape)
 
 
+@primitive
 def unbroadcast_to(ct: Any, shape: tuple) -> Any:
     """Like `unbroadcast`, given the target shape itself."""
     ct_shape = np.shape(ct)
@@ -75,6 +107,7 @@ def unbroadcast_to(ct: Any, shape: tuple) -> Any:
     return np.reshape(summed, shape)
 
 
+@primitive
 def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     """The cotangent an output starts with: ones like it, or the user's `grad_ys`.
 
@@ -103,6 +136,7 @@ def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     return grad_ys
 
 
+@primitive
 def seeds(grad_ys: Any, ys: tuple) -> tuple:
     """Seeds for a tuple of outputs: `grad_ys` is None or a tuple/list of the same length."""
     if grad_ys is None:
@@ -116,12 +150,14 @@ def seeds(grad_ys: Any, ys: tuple) -> tuple:
     return tuple(seed(g, y, f"output {i}") for i, (g, y) in enumerate(zip(grad_ys, ys)))
 
 
+@primitive
 def list_append(xs: list, x: Any) -> list:
     """`xs.append(x)` as a value: the list with one more item (the same list object)."""
     xs.append(x)
     return xs
 
 
+@primitive
 def select_grad(condition: Any, ct: Any) -> Any:
     """The cotangent where `condition` holds, exact zeros elsewhere (never 0 * inf)."""
     return np.where(condition, ct, np.zeros_like(ct))

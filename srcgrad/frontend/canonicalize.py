@@ -123,6 +123,8 @@ class _Rewriter:
                     guard = gast.If(test=_none_of(flags, stmts[k + 1]), body=rest, orelse=[])
                     out.append(gast.copy_location(guard, stmts[k + 1]))
                 return out, flags | rest_flags
+            if flags:
+                return out, flags
         return out, set()
 
     def stmt(self, stmt: gast.stmt, loop: _Loop | None) -> tuple[list[gast.stmt], set[str]]:

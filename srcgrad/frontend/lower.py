@@ -70,6 +70,8 @@ class Lowering:
         self.fn = unwrap(fn)
         self.parsed = parse_function(self.fn)
         self.inlining: list[Any] = []
+        self.bindings: dict[str, list[tuple[Abstract, bool]]] = {}
+        """Each assignment to a name of the top function: (value, at the top level of the body)."""
 
     # -- entry -------------------------------------------------------------------
     def lower(self) -> Function:
@@ -87,6 +89,7 @@ class Lowering:
         env: dict[str, Abstract] = {name: body.add_arg(name) for name in params}
         ctx = _FunctionContext(self, self.parsed, Scope(self.fn, ()), node)
         ctx.builder = Builder(body, self.parsed.loc(node))
+        ctx.top_body = body
         result = ctx.body(body_stmts, env)
         outputs = ctx.outputs(result, node)
         ctx.builder.loc = self.parsed.loc(node)
@@ -109,6 +112,8 @@ class _FunctionContext:
         self.node = node
         self.outer_env = outer_env
         self.builder: Builder = None  # type: ignore[assignment]
+        self.top_body: Block | None = None
+        """The body block, when this is the top function (its assignments are recorded)."""
         self.loaded_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
     # -- helpers -----------------------------------------------------------------
@@ -184,6 +189,8 @@ class _FunctionContext:
             self.assign(stmt.target, self.expr(stmt.value, env), env)
 
     def stmt_AugAssign(self, stmt: gast.AugAssign, env: dict) -> None:
+        if isinstance(stmt.target, gast.Name) and self.top_body is not None:
+            self.lowering.bindings.setdefault(stmt.target.id, []).append((None, self.builder.block is self.top_body))
         if not isinstance(stmt.target, gast.Name):
             raise self.error(stmt.target, "augmented assignment to an item or attribute",
                              "write it out: y = y.copy(); y[i] = y[i] + v is not supported yet either; build a new array with np.where or np.concatenate")
@@ -201,6 +208,9 @@ class _FunctionContext:
             if isinstance(value, Value) and value.hint in ("t", "items"):
                 value.hint = target.id
             env[target.id] = value
+            if self.top_body is not None:
+                at_top = self.builder.block is self.top_body
+                self.lowering.bindings.setdefault(target.id, []).append((value, at_top))
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in target.elts):
@@ -232,6 +242,9 @@ class _FunctionContext:
                     names.append(n.id)
                 elif isinstance(n, gast.FunctionDef) and n.name not in names:
                     names.append(n.name)
+                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+                      and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
+                    names.append(n.func.value.id)  # xs.append(v) rebinds xs
         return names
 
     def live_names(self, node: gast.AST, stmts: list[gast.stmt], env: dict) -> list[str]:
@@ -556,6 +569,10 @@ class _FunctionContext:
             if isinstance(receiver, Value) and len(args) == 1:
                 env[func.value.id] = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
                 return Const(None)
+        if name == "pop":
+            raise self.error(node, "list.pop() (a mutation)",
+                             "higher-order derivatives through loops are not supported yet; "
+                             "differentiate loop-free code twice, or write the derivative with register_vjp")
         if isinstance(receiver, Seq):
             receiver = self.operand(receiver)
         if name == "reshape":
@@ -583,10 +600,12 @@ class _FunctionContext:
         if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
             sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
             return Const(isinstance(sample, args[1].obj))
-        if lookup(fn) is not None or is_nondifferentiable(fn) or _is_library(fn) or not inspect.isfunction(unwrap(fn)):
-            hint = _hint_for(fn)
-            return self.call_op(fn, args, kwargs, hint, spec=callee.spec if not _is_library(fn) else ())
-        return self.inline(unwrap(fn), callee.spec, args, kwargs, node)
+        target = unwrap(fn)
+        if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (
+            target is not fn or not _is_library(fn)
+        ):
+            return self.inline(target, callee.spec, args, kwargs, node)
+        return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec if not _is_library(fn) else ())
 
     def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
         if fn in self.lowering.inlining or fn is self.lowering.fn:
@@ -712,7 +731,45 @@ _EXPRESSION_HINTS = {
 }
 
 
-def lower_function(fn: Any) -> Function:
-    return Lowering(fn).lower()
+def lower_function(fn: Any) -> tuple[Function, dict]:
+    """The IR of `fn`, and the values each of its names was bound to."""
+    lowering = Lowering(fn)
+    return lowering.lower(), lowering.bindings
+
+
+def inline_rule(rule: Any, path: tuple, builder: Builder, args: list, kwargs: dict) -> list:
+    """Lower a user's derivative rule into `builder`; one cotangent operand (or None) per input."""
+    rule = unwrap(rule)
+    lowering = Lowering(rule)
+    parsed = lowering.parsed
+    node = parsed.node
+    body = [gast.copy_location(gast.Return(value=node.body), node.body)] if isinstance(node, gast.Lambda) \
+        else canonicalize(node).body
+    try:
+        bound = inspect.signature(rule).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise SrcgradError(f"the derivative rule {rule.__qualname__} cannot take these arguments: {exc}",
+                           builder.loc) from None
+    env: dict[str, Abstract] = {}
+    for name, param in inspect.signature(rule).parameters.items():
+        if name in bound.arguments:
+            value = bound.arguments[name]
+            env[name] = Seq(list(value), "tuple") if param.kind is inspect.Parameter.VAR_POSITIONAL else value
+        elif param.default is not inspect.Parameter.empty:
+            env[name] = Const(param.default) if is_literal(param.default) else \
+                classify(param.default, name, ("<default>",) + path + (name,), module_attribute=True)
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            env[name] = Seq([], "tuple")
+    ctx = _FunctionContext(lowering, parsed, Scope(rule, path), node)
+    ctx.builder = builder
+    result = ctx.body(body, env)
+    items = result.items if isinstance(result, Seq) else [result]
+    out = []
+    for item in items:
+        if isinstance(item, Const) and item.value is None:
+            out.append(None)
+        else:
+            out.append(ctx.operand(item))
+    return out
 
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..location import Loc
+from ..primitives import Symbolic
 from .nodes import Block, Const, Free, Op, Operand, Value
 
 
@@ -66,10 +67,13 @@ def _binary(fn: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[
     return method
 
 
-class Sym:
+class Sym(Symbolic):
     """A value under construction in a rule; arithmetic on it builds IR."""
 
     __array_priority__ = 1000
+
+    def build(self, fn: Any, *args: Any, **kwargs: Any) -> "Sym":
+        return self.b.wrap(fn, *args, **kwargs)
 
     def __init__(self, ref: Value | Free, builder: Builder):
         self.ref = ref

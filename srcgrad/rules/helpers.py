@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..primitives import unbroadcast, unbroadcast_to
+from ..primitives import primitive, unbroadcast, unbroadcast_to
 
 __all__ = [
     "unbroadcast",
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 
+@primitive
 def safe_div(ct: Any, d: Any) -> Any:
     """`ct / d`, but exactly 0 where `ct` is 0: a zero cotangent wins over an infinite slope."""
     if np.all(d != 0):
@@ -45,17 +46,20 @@ def safe_div(ct: Any, d: Any) -> Any:
     return np.where(ct == 0, np.zeros_like(q), q)
 
 
+@primitive
 def safe_log(x: Any) -> Any:
     """log(x) where x > 0, else 0 (the exponent's partial of x ** y, as TensorFlow takes it)."""
     positive = x > 0
     return np.log(np.where(positive, x, np.ones_like(x))) * positive
 
 
+@primitive
 def select(condition: Any, ct: Any) -> Any:
     """`ct` where `condition` holds, exact zeros elsewhere."""
     return np.where(condition, ct, np.zeros_like(ct))
 
 
+@primitive
 def reject(condition: Any, ct: Any) -> Any:
     """`ct` where `condition` does not hold, exact zeros elsewhere."""
     return np.where(condition, np.zeros_like(ct), ct)
@@ -67,6 +71,7 @@ def _is_basic_index(index: Any) -> bool:
     return index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice))
 
 
+@primitive
 def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     """The cotangent of `x` from `x[index]`: `ct` scattered into zeros (repeated indices add up)."""
     if isinstance(x, (tuple, list)):
@@ -81,6 +86,7 @@ def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     return grad
 
 
+@primitive
 def dot_grad_x(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `x` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
     x_ndim, y_ndim = np.ndim(x), np.ndim(y)
@@ -93,6 +99,7 @@ def dot_grad_x(ct: Any, x: Any, y: Any) -> Any:
     raise NotImplementedError("the gradient of np.dot with a second operand of rank > 2; use np.matmul or np.einsum")
 
 
+@primitive
 def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `y` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
     x_ndim, y_ndim = np.ndim(x), np.ndim(y)
@@ -106,6 +113,7 @@ def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
     return np.tensordot(x, ct, axes=(leading, leading))
 
 
+@primitive
 def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `x` in `x @ y` (NumPy's matmul rules for 1-D operands and batches)."""
     if np.ndim(x) == 2 and np.ndim(y) == 2:
@@ -118,6 +126,7 @@ def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
     return unbroadcast(ct @ np.swapaxes(y, -1, -2), x)
 
 
+@primitive
 def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `y` in `x @ y`."""
     if np.ndim(x) == 2 and np.ndim(y) == 2:
@@ -132,6 +141,7 @@ def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
     return unbroadcast(np.swapaxes(x, -1, -2) @ ct, y)
 
 
+@primitive
 def concatenate_grad(ct: Any, xs: Any, axis: int | None = 0) -> tuple:
     """Split the cotangent of `np.concatenate(xs, axis)` back into one piece per input."""
     if axis is None:
@@ -143,11 +153,13 @@ def concatenate_grad(ct: Any, xs: Any, axis: int | None = 0) -> tuple:
     return tuple(pieces)
 
 
+@primitive
 def unstack(ct: Any, xs: Any, axis: int = 0) -> tuple:
     """The cotangents of the inputs of `np.stack(xs, axis)`."""
     return tuple(np.take(ct, i, axis=axis) for i in range(len(xs)))
 
 
+@primitive
 def sequence_grad(ct: Any, xs: Any) -> Any:
     """The cotangents of the items of a (nested) list given to `np.array`."""
     if not isinstance(xs, (list, tuple)):
@@ -156,6 +168,7 @@ def sequence_grad(ct: Any, xs: Any) -> Any:
     return tuple(grads) if isinstance(xs, tuple) else grads
 
 
+@primitive
 def expand_reduced(ct: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     """Give a reduction's cotangent back the reduced axes, so it broadcasts against `x`."""
     if axis is None or keepdims:
@@ -163,6 +176,7 @@ def expand_reduced(ct: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return np.expand_dims(ct, axis)
 
 
+@primitive
 def prod_grad(ct: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """The cotangent of `x` in `np.prod(x, axis)`: the product of the other factors,
     computed from exclusive cumulative products so zeros in `x` are handled exactly."""
@@ -189,6 +203,7 @@ def _exclusive_products(x: np.ndarray, axis: int) -> np.ndarray:
     return np.take(left, range(n), axis=axis) * np.take(right, range(1, n + 1), axis=axis)
 
 
+@primitive
 def astype_like(ct: Any, x: Any) -> Any:
     """A cotangent cast back to the dtype of the value it belongs to."""
     dtype = np.result_type(x)
@@ -197,6 +212,7 @@ def astype_like(ct: Any, x: Any) -> Any:
     return np.asarray(ct).astype(dtype, copy=False)
 
 
+@primitive
 def builtin_sum_grad(ct: Any, xs: Any) -> Any:
     """The cotangents of the items of `sum(xs)` (a list of values, or an array summed over axis 0)."""
     if isinstance(xs, (list, tuple)):
@@ -205,6 +221,7 @@ def builtin_sum_grad(ct: Any, xs: Any) -> Any:
     return np.broadcast_to(ct, np.shape(xs))
 
 
+@primitive
 def add_seq(a: Any, b: Any) -> Any:
     """Add two cotangents of a list or tuple, item by item."""
     items = [x + y for x, y in zip(a, b)]

@@ -93,20 +93,23 @@ defvjp(
 @vjp_rule(np.sum)
 def sum_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[no-untyped-def]
     """Every summed element gets the cotangent of its sum."""
-    return np.broadcast_to(expand_reduced(ct, x, axis, keepdims), np.shape(x))
+    if axis is not None and not keepdims:
+        ct = np.expand_dims(ct, axis)
+    return np.broadcast_to(ct, np.shape(x))
 
 
 @vjp_rule(np.mean)
 def mean_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[no-untyped-def]
     """Like sum, divided by the number of elements averaged."""
-    ct = expand_reduced(ct, x, axis, keepdims)
+    if axis is not None and not keepdims:
+        ct = np.expand_dims(ct, axis)
     return np.broadcast_to(ct * (np.size(out) / np.size(x)), np.shape(x))
 
 
 def _extremum_vjp(ct, out, x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
     """Tied extreme elements share the cotangent equally (TensorFlow, JAX, autograd)."""
-    out = expand_reduced(out, x, axis, keepdims)
-    ct = expand_reduced(ct, x, axis, keepdims)
+    if axis is not None and not keepdims:
+        out, ct = np.expand_dims(out, axis), np.expand_dims(ct, axis)
     hits = x == out
     return ct * hits / np.sum(hits, axis=axis, keepdims=True)
 

@@ -70,6 +70,7 @@ defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = 
 defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 zero_vjp(operator.floordiv)
+defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
 
 # --- srcgrad's primitives -------------------------------------------------------
 nondifferentiable(primitives.stop_gradient)

@@ -1,0 +1,29 @@
+"""srcgrad: source-to-source reverse-mode automatic differentiation for Python + NumPy.
+
+    @srcgrad.differentiate(wrt=("W", "b"))
+    def cost(W, b, X, Y):
+        return 0.5 * np.sum((W * X + b - Y) ** 2)
+
+    dW, db = cost.grad(W, b, X, Y)
+    print(cost.source)          # the generated adjoint: plain, readable NumPy
+"""
+
+__version__ = "0.1.0"
+
+from .api import differentiate, grad, show, value_and_grad  # noqa: E402
+from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
+from .primitives import stop_gradient  # noqa: E402
+from .rules.registry import register_vjp  # noqa: E402
+
+__all__ = [
+    "differentiate",
+    "grad",
+    "value_and_grad",
+    "stop_gradient",
+    "show",
+    "register_vjp",
+    "SrcgradError",
+    "UnsupportedSyntaxError",
+    "NoGradientError",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""Facts about an IR function; analyses never change the IR."""

@@ -1,0 +1,285 @@
+"""The public contract (SPEC.md sections 1–4): `differentiate`, `grad`,
+`value_and_grad`, `show`. Checks options and arguments, looks up the cache,
+calls the pipeline, and gives each gradient the shape and dtype of its input.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from . import pipeline
+from .backend import cache
+from .backend.codegen import module_source
+from .backend.compile import compile_module
+from .backend.link import link
+from .errors import SrcgradError
+from .frontend.source import parse_function, unwrap
+from .rules.registry import generation
+
+_UNCONNECTED = ("none", "zero")
+_OPTIONS = ("wrt", "stop_gradients", "unconnected_gradients", "optimize")
+
+
+def _options(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.Options:
+    unknown = set(options) - set(_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; the options are {', '.join(_OPTIONS)}")
+    wrt = options.get("wrt", 0)
+    single = isinstance(wrt, (str, int)) and not isinstance(wrt, bool)
+    entries = (wrt,) if single else wrt
+    if not isinstance(entries, (tuple, list)) or not all(
+        isinstance(e, (str, int)) and not isinstance(e, bool) for e in entries
+    ):
+        raise ValueError(f"wrt must be a parameter name, an index, or a tuple/list of them; got {wrt!r}")
+    stops = options.get("stop_gradients", ())
+    stops = (stops,) if isinstance(stops, str) else stops
+    if not isinstance(stops, (tuple, list)) or not all(isinstance(s, str) for s in stops):
+        raise ValueError(f"stop_gradients must be a name or a tuple/list of names; got {stops!r}")
+    unconnected = options.get("unconnected_gradients", "none")
+    if unconnected not in _UNCONNECTED:
+        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected!r}; use 'none' or 'zero'")
+    optimize = options.get("optimize", True)
+    if not isinstance(optimize, bool):
+        raise ValueError(f"optimize must be True or False; got {optimize!r}")
+    return pipeline.Options(tuple(entries), single, tuple(stops), unconnected, optimize, with_value)
+
+
+@dataclass
+class Compiled:
+    """A linked adjoint: the generated function, and how to re-read the user's values."""
+
+    function: Callable
+    refresh: Callable[[], None]
+    source: str
+    path: str
+    generation: int
+    ir: str = ""
+
+
+_MEMORY: dict[tuple, Compiled] = {}
+
+
+def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
+    fn = unwrap(fn)
+    memory_key = (fn, options)
+    compiled = _MEMORY.get(memory_key)
+    if compiled is not None and compiled.generation == generation():
+        return compiled
+    cache_key = cache.key(fn, options)
+    if cache.enabled():
+        entry = cache.load(cache_key)
+        if entry is not None:
+            compiled = _link_entry(fn, *entry)
+            if compiled is not None:
+                _MEMORY[memory_key] = compiled
+                return compiled
+    generated, ir_text = pipeline.differentiate(fn, options)
+    assert generated is not None
+    parsed = parse_function(fn)
+    origin = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__} ({parsed.file}:{parsed.first_line})"
+    text = module_source(generated, origin)
+    meta = {"name": generated.name, "helpers": generated.helpers, "frees": generated.frees}
+    path = cache.store(cache_key, text, meta) if cache.enabled() else None
+    if path is not None:
+        entry = cache.load(cache_key)
+        if entry is not None:
+            compiled = _link_entry(fn, *entry)
+            if compiled is not None:
+                compiled.ir = ir_text
+                _MEMORY[memory_key] = compiled
+                return compiled
+    filename = f"<srcgrad:{generated.name}:{cache_key[:12]}>"
+    code = compile_module(text, filename)
+    function, refresh = link(code, generated.name, fn, generated.helpers, generated.frees)
+    compiled = Compiled(function, refresh, text, filename, generation(), ir_text)
+    _MEMORY[memory_key] = compiled
+    return compiled
+
+
+def _link_entry(fn: Any, text: str, meta: dict, path: Any) -> Compiled | None:
+    try:
+        helpers = {k: tuple(v) for k, v in meta["helpers"].items()}
+        frees = {k: tuple(v) for k, v in meta["frees"].items()}
+        code = compile_module(text, str(path))
+        function, refresh = link(code, meta["name"], fn, helpers, frees)
+    except (SyntaxError, KeyError, ImportError, AttributeError, SrcgradError, TypeError, ValueError):
+        return None
+    body = text.split("\n", 2)[2]
+    return Compiled(function, refresh, body, str(path), generation())
+
+
+def _parameters(fn: Any) -> list[str]:
+    sig = inspect.signature(fn)
+    return [p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _is_integer(x: Any) -> bool:
+    if isinstance(x, (bool, int, np.integer, np.bool_)):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "iub"
+
+
+def _like(g: Any, x: Any) -> Any:
+    """A gradient with the shape and dtype of the value it is the gradient of."""
+    if g is None:
+        return None
+    if isinstance(x, np.ndarray):
+        g = np.asarray(g)
+        if g.shape != x.shape:
+            g = np.broadcast_to(g, x.shape)
+        if g.dtype != x.dtype and np.issubdtype(x.dtype, np.inexact):
+            g = g.astype(x.dtype)
+        if not g.flags.writeable or g.base is not None and not g.flags.owndata and g.strides == (0,) * g.ndim:
+            g = np.array(g)
+        return g
+    if isinstance(x, np.generic):
+        return type(x)(np.asarray(g).reshape(()))
+    if isinstance(x, float):
+        return float(np.asarray(g).reshape(()))
+    return g
+
+
+class _Adjoint:
+    """Calls a compiled adjoint with the original function's arguments."""
+
+    def __init__(self, fn: Any, options: pipeline.Options):
+        self.fn = unwrap(fn)
+        self.options = options
+        self.signature = inspect.signature(self.fn)
+        self.params = _parameters(self.fn)
+
+    def compiled(self) -> Compiled:
+        return compile_adjoint(self.fn, self.options)
+
+    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = [bound.arguments[p] for p in self.params]
+        compiled = self.compiled()
+        compiled.refresh()
+        result = compiled.function(*values, grad_ys)
+        if self.options.with_value:
+            value, grads = result
+        else:
+            value, grads = None, result
+        grads = (grads,) if self.options.single else tuple(grads)
+        fixed = []
+        for entry, g in zip(self.options.wrt, grads):
+            reference = values[entry] if isinstance(entry, int) else (
+                values[self.params.index(entry)] if entry in self.params else None)
+            if reference is not None and _is_integer(reference):
+                g = None if self.options.unconnected_gradients == "none" else np.zeros_like(reference)
+            elif reference is not None:
+                g = _like(g, reference)
+            fixed.append(g)
+        out = fixed[0] if self.options.single else tuple(fixed)
+        return (value, out) if self.options.with_value else out
+
+
+class GradFunction:
+    """What `srcgrad.grad(fn)` returns: call it like `fn`, plus `grad_ys=`.
+
+    Differentiating it again differentiates the generated adjoint itself
+    (`srcgrad.grad(srcgrad.grad(f))`).
+    """
+
+    def __init__(self, fn: Any, options: pipeline.Options):
+        self._adjoint = _Adjoint(fn, options)
+        functools.update_wrapper(self, unwrap(fn), updated=())
+        del self.__wrapped__
+        self.__name__ = f"{unwrap(fn).__name__}_grad"
+
+    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
+        return self._adjoint(*args, grad_ys=grad_ys, **kwargs)
+
+    @property
+    def __srcgrad_original__(self) -> Any:
+        return self._adjoint.compiled().function
+
+    @property
+    def source(self) -> str:
+        return self._adjoint.compiled().source
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        sig = self._adjoint.signature
+        params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        extra = inspect.Parameter("grad_ys", inspect.Parameter.KEYWORD_ONLY, default=None)
+        if not any(p.name == "grad_ys" for p in params):
+            params.append(extra)
+        params.sort(key=lambda p: p.kind)
+        return sig.replace(parameters=params)
+
+
+def grad(fn: Any, **options: Any) -> GradFunction:
+    """The gradient of `fn` as a function of `fn`'s arguments (plus `grad_ys=`)."""
+    _check_function(fn)
+    return GradFunction(fn, _options(fn, options))
+
+
+def value_and_grad(fn: Any, **options: Any) -> GradFunction:
+    """Like `grad`, returning `(value, gradients)`."""
+    _check_function(fn)
+    return GradFunction(fn, _options(fn, options, with_value=True))
+
+
+def show(fn: Any, **options: Any) -> str:
+    """The generated adjoint source of `fn`."""
+    _check_function(fn)
+    return compile_adjoint(fn, _options(fn, options)).source
+
+
+def _check_function(fn: Any) -> None:
+    if not callable(fn):
+        raise TypeError(f"srcgrad differentiates functions; got {type(fn).__name__}")
+    target = unwrap(fn)
+    if not inspect.isfunction(target):
+        raise SrcgradError(
+            f"cannot differentiate {fn!r}: its source is not available (a builtin or compiled function)",
+            hint="wrap it in a Python function, or give it a rule with srcgrad.register_vjp",
+        )
+
+
+class Differentiated:
+    """A function decorated with `@srcgrad.differentiate`: call it as before, plus
+    `.grad(...)`, `.value_and_grad(...)`, `.source` and `.adjoint`."""
+
+    def __init__(self, fn: Any, options: dict):
+        _check_function(fn)
+        self.__srcgrad_original__ = unwrap(fn)
+        functools.update_wrapper(self, fn)
+        self._options = options
+        self.grad = GradFunction(fn, _options(fn, options))
+        self.value_and_grad = GradFunction(fn, _options(fn, options, with_value=True))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__srcgrad_original__(*args, **kwargs)
+
+    @property
+    def source(self) -> str:
+        return self.grad.source
+
+    @property
+    def adjoint(self) -> Callable:
+        return self.grad._adjoint.compiled().function
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return functools.partial(self, instance)
+
+
+def differentiate(fn: Any = None, **options: Any) -> Any:
+    """Decorator: `@differentiate` or `@differentiate(wrt=..., ...)` (SPEC.md section 2)."""
+    if fn is None:
+        _options(None, options)  # fail at decoration time on a bad option
+        return lambda f: Differentiated(f, options)
+    _options(fn, options)
+    return Differentiated(fn, options)

@@ -1,0 +1,1 @@
+"""Back end: IR to Python source, compiled, linked to live names, cached."""

@@ -1,0 +1,152 @@
+"""The cache of generated adjoints, in memory and on disk.
+
+The key covers the source of the function and of every Python function it
+can reach by name (what lowering may inline), the options, the user rules in
+force, and the versions of srcgrad (its own source) and Python. A disk entry
+is one readable module file whose first line carries the key and a checksum
+of the rest: a corrupt, truncated or foreign entry fails the check and is
+rebuilt, never executed. Entries are written to a temporary file and renamed
+into place, so a concurrent process sees a whole entry or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import sys
+import tempfile
+import types
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..frontend.resolve import MISSING, lookup_free
+from ..frontend.source import unwrap
+from ..rules.registry import user_rules_fingerprint
+
+MAGIC = "# srcgrad-cache v1"
+
+
+def enabled() -> bool:
+    return os.environ.get("SRCGRAD_CACHE", "1") not in ("0", "false", "no", "off")
+
+
+def directory() -> Path:
+    configured = os.environ.get("SRCGRAD_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "srcgrad"
+
+
+@lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    """srcgrad's own source: a changed rule or pass invalidates every entry."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def reachable_sources(fn: Any) -> list[str]:
+    """The source of `fn` and of every Python function reachable from it by name."""
+    seen: set[int] = set()
+    sources: list[str] = []
+
+    def visit(f: Any) -> None:
+        f = unwrap(f)
+        if id(f) in seen or not isinstance(f, types.FunctionType):
+            return
+        seen.add(id(f))
+        module = getattr(f, "__module__", "") or ""
+        if module.split(".")[0] in ("numpy", "scipy", "srcgrad"):
+            return
+        try:
+            sources.append(f"{module}.{f.__qualname__}\n{inspect.getsource(f)}")
+        except (OSError, TypeError):
+            sources.append(f"{module}.{f.__qualname__}:<no source>")
+        names: set[str] = set()
+        stack = [f.__code__]
+        while stack:
+            code = stack.pop()
+            names.update(code.co_names)
+            names.update(code.co_freevars)
+            stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        for name in sorted(names):
+            value = lookup_free(f, name)
+            if value is MISSING:
+                continue
+            if isinstance(value, types.ModuleType):
+                for attr in sorted(names):
+                    member = getattr(value, attr, None)
+                    if isinstance(member, types.FunctionType):
+                        visit(member)
+            elif callable(value):
+                visit(value)
+
+    visit(fn)
+    return sources
+
+
+def key(fn: Any, options: Any) -> str:
+    material = json.dumps(
+        {
+            "sources": reachable_sources(fn),
+            "options": repr(options),
+            "rules": user_rules_fingerprint(),
+            "srcgrad": compiler_fingerprint(),
+            "python": f"{sys.implementation.name}-{sys.version_info.major}.{sys.version_info.minor}",
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def entry_path(cache_key: str) -> Path:
+    return directory() / f"adjoint_{cache_key}.py"
+
+
+def load(cache_key: str) -> tuple[str, dict, Path] | None:
+    """The cached module text and metadata, or None if absent or not exactly what was written."""
+    path = entry_path(cache_key)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    header, _, rest = text.partition("\n")
+    meta_line, _, body = rest.partition("\n")
+    expected = f"{MAGIC} key={cache_key} sha256="
+    if not header.startswith(expected) or header[len(expected):] != _checksum(rest):
+        return None
+    if not meta_line.startswith("# srcgrad-meta "):
+        return None
+    try:
+        meta = json.loads(meta_line[len("# srcgrad-meta "):])
+    except json.JSONDecodeError:
+        return None
+    return text, meta, path
+
+
+def store(cache_key: str, module_text: str, meta: dict) -> Path | None:
+    """Write an entry atomically; returns its path, or None if the directory is not writable."""
+    rest = f"# srcgrad-meta {json.dumps(meta, sort_keys=True)}\n{module_text}"
+    text = f"{MAGIC} key={cache_key} sha256={_checksum(rest)}\n{rest}"
+    folder = directory()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".adjoint_", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, entry_path(cache_key))
+    except OSError:
+        return None
+    return entry_path(cache_key)

@@ -1,0 +1,108 @@
+"""The compiler, stage by stage — the one file that shows the whole pipeline:
+
+    f ─parse─▶ gast ─canonicalize─▶ ─lower─▶ ir.Function (SSA) ─activity─▶
+      ─reverse_mode─▶ adjoint ─simplify (copy propagation · dce · cse, to a fixed point)─▶
+      ─codegen─▶ source
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .analyses.activity import compute_activity
+from .backend.codegen import Generated, generate
+from .frontend.lower import inline_rule, lower_function
+from .frontend.source import parse_function, unwrap
+from .ir import Function, Value
+from .ir.builder import Builder
+from .ir.printer import print_function
+from .ir.verifier import verify
+from .passes import run_to_fixed_point, verify_enabled
+from .rules import load_builtin_rules
+from .transforms.copy_propagation import CopyPropagation
+from .transforms.cse import CommonSubexpressionElimination
+from .transforms.dce import DeadCodeElimination
+from .transforms.reverse_mode import differentiate_ir
+
+SIMPLIFY = (CopyPropagation(), DeadCodeElimination(), CommonSubexpressionElimination())
+
+load_builtin_rules()
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to differentiate, normalised (see api.py for the checks)."""
+
+    wrt: tuple = (0,)
+    single: bool = True
+    stop_gradients: tuple = ()
+    unconnected_gradients: str = "none"
+    optimize: bool = True
+    with_value: bool = False
+
+
+def lower(fn: Any) -> tuple[Function, dict]:
+    primal, bindings = lower_function(fn)
+    if verify_enabled():
+        verify(primal)
+    return primal, bindings
+
+
+def _name_value(fn: Any, primal: Function, bindings: dict, name: str, option: str) -> Any:
+    qualname = getattr(unwrap(fn), "__qualname__", "the function")
+    if name in primal.params:
+        return primal.body.args[primal.params.index(name)]
+    found = bindings.get(name)
+    if not found:
+        raise ValueError(f"{option}={name!r} names nothing in {qualname}: it has no parameter or local of that name")
+    if len(found) > 1:
+        raise ValueError(f"{option}={name!r}: the local {name!r} of {qualname} is assigned {len(found)} times; "
+                         f"differentiate with respect to a local assigned exactly once, outside any loop or branch")
+    value, at_top = found[0]
+    if not at_top:
+        raise ValueError(f"{option}={name!r}: the local {name!r} of {qualname} is assigned inside a loop or branch; "
+                         f"use a local assigned once at the top level of the function")
+    return value
+
+
+def resolve_wrt(fn: Any, primal: Function, bindings: dict, options: Options) -> list:
+    values = []
+    for entry in options.wrt:
+        if isinstance(entry, int):
+            if not -len(primal.params) <= entry < len(primal.params):
+                qualname = getattr(unwrap(fn), "__qualname__", "the function")
+                raise ValueError(f"wrt={entry} is out of range: {qualname} has {len(primal.params)} parameters")
+            values.append(primal.body.args[entry])
+        else:
+            values.append(_name_value(fn, primal, bindings, entry, "wrt"))
+    return values
+
+
+def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -> tuple[Generated | None, str]:
+    """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
+    primal, bindings = lower(fn)
+    if stop_after == "lower":
+        return None, print_function(primal)
+    wrt = resolve_wrt(fn, primal, bindings, options)
+    stopped = {id(_name_value(fn, primal, bindings, n, "stop_gradients")) for n in options.stop_gradients}
+    sources = [v for v in wrt if isinstance(v, Value)]
+    activity = compute_activity(primal, sources, {s for s in stopped})
+    wrt_values = [v if isinstance(v, Value) else Value("const") for v in wrt]
+    adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
+                               unconnected=options.unconnected_gradients, with_value=options.with_value,
+                               single=options.single)
+    check = verify_enabled()
+    if check:
+        verify(adjoint)
+    if options.optimize:
+        run_to_fixed_point(SIMPLIFY, adjoint, check=check)
+    ir_text = print_function(adjoint)
+    if stop_after == "reverse":
+        return None, ir_text
+    return generate(adjoint, parse_function(fn).file), ir_text
+
+
+def _inline_user_rule(rule: Any, builder: Builder, args: list, kwargs: dict) -> list:
+    name = getattr(rule, "__qualname__", "rule")
+    return inline_rule(rule, (f"@rule:{name}",), builder, args, kwargs)

@@ -1,0 +1,1 @@
+"""Transforms: reverse mode, and the optimisation passes over its result."""

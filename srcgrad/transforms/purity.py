@@ -1,0 +1,31 @@
+"""Which ops may be removed, merged or reordered: those without side effects."""
+
+from __future__ import annotations
+
+from ..ir import Block, Op
+from .. import primitives
+
+# Calls whose result is a fresh mutable object, or that mutate an argument.
+_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append)
+_PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
+
+
+def is_pure(op: Op) -> bool:
+    if op.kind in ("push", "pop", "return", "yield"):
+        return False
+    if op.kind == "call":
+        if op.fn in _MUTABLE_RESULTS:
+            return op.fn is primitives.make_list  # a new list mutates nothing
+        if isinstance(op.fn, primitives.Method):
+            return op.fn.name in _PURE_METHODS
+        return True
+    return all(region_is_pure(r) for r in op.regions)
+
+
+def region_is_pure(block: Block) -> bool:
+    return all(is_pure(op) or op.kind == "yield" for op in block.ops)
+
+
+def is_mergeable(op: Op) -> bool:
+    """Safe to share one result between two identical ops (common-subexpression elimination)."""
+    return op.kind == "call" and is_pure(op) and op.fn is not primitives.make_list
