@@ -34,6 +34,11 @@ BINARY = {
     gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
     gast.Mod: operator.mod, gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
 }  # fmt: skip
+# Names for the values operators compute, until the user's own name is known.
+OPERATOR_NAMES = {
+    operator.add: "plus", operator.sub: "diff", operator.mul: "prod", operator.truediv: "ratio",
+    operator.pow: "power", operator.matmul: "mm", operator.neg: "neg",
+}  # fmt: skip
 UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
 COMPARE = {
     gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
@@ -52,6 +57,7 @@ ARRAY_METHODS: dict[str, Any] = {
 ARRAY_METHODS["flatten"] = np.ravel
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 UNROLL_LIMIT = 32
+_PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row"}
 
 
 def _is_library(obj: Any) -> bool:
@@ -205,7 +211,8 @@ class _FunctionContext:
 
     def assign(self, target: gast.AST, value: Abstract, env: dict) -> None:
         if isinstance(target, gast.Name):
-            if isinstance(value, Value) and value.hint in ("t", "items"):
+            if isinstance(value, Value) and isinstance(value.owner, Op) and value.owner.parent is self.builder.block \
+                    and value.hint in _PROVISIONAL_HINTS:
                 value.hint = target.id
             env[target.id] = value
             if self.top_body is not None:
@@ -443,13 +450,13 @@ class _FunctionContext:
         right = self.expr(node.right, env)
         return self.binary(BINARY[type(node.op)], left, right, node)
 
-    def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "t") -> Abstract:
+    def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "") -> Abstract:
         if isinstance(left, Const) and isinstance(right, Const):
             return Const(fn(left.value, right.value))
         if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
             return Seq(left.items + right.items, left.kind)
         self.at(node)
-        return self.call_op(fn, [left, right], {}, hint)
+        return self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
 
     def expr_UnaryOp(self, node: gast.UnaryOp, env: dict) -> Abstract:
         operand = self.expr(node.operand, env)
@@ -458,7 +465,7 @@ class _FunctionContext:
             return Const(fn(operand.value))
         if isinstance(operand, Static) and fn is operator.not_:
             return Const(not operand.obj)
-        return self.call_op(fn, [operand], {}, "t")
+        return self.call_op(fn, [operand], {}, OPERATOR_NAMES.get(fn, "t"))
 
     def expr_Compare(self, node: gast.Compare, env: dict) -> Abstract:
         left = self.expr(node.left, env)

@@ -26,6 +26,8 @@ class Builder:
         self.block = block
         self.loc = loc
         self.comment: str | None = None
+        self.default_hint = "t"
+        """The name given to values a rule creates without naming them."""
 
     def op(self, op: Op) -> Op:
         if op.loc is None:
@@ -35,6 +37,8 @@ class Builder:
         return self.block.append(op)
 
     def call(self, fn: Any, *args: Any, hint: str = "t", **kwargs: Any) -> Value:
+        if hint == "t":
+            hint = _METADATA.get(fn, self.default_hint)
         operands = [as_operand(a) for a in args]
         kw = {k: as_operand(a) for k, a in kwargs.items()}
         return self.op(Op("call", operands, kw, [Value(hint)], fn=fn)).result
@@ -46,6 +50,9 @@ class Builder:
         if isinstance(x, Const):
             return x.value
         return x
+
+
+_METADATA = {np.shape: "shape", np.ndim: "ndim", np.size: "size"}
 
 
 def as_operand(x: Any) -> Operand:

@@ -156,7 +156,9 @@ class Cotangents:
     def accumulate(self, v: Value, contribution: Any) -> None:
         current = self.get(v)
         if current is None:
-            if isinstance(contribution, Value) and contribution.hint in ("t", "ct"):
+            if isinstance(contribution, Value) and contribution.hint in ("t", "ct") or (
+                isinstance(contribution, Value) and contribution.hint.startswith(f"{v.hint}_bar")
+            ):
                 contribution.hint = f"{v.hint}_bar"
             self.set(v, contribution)
             return
@@ -272,7 +274,11 @@ class ReverseMode:
             partial = rule.partial(i)
             if partial is None:
                 continue
-            contribution = partial(ct_sym, out_sym, *args, **kwargs)
+            builder.default_hint = f"{a.hint}_bar"
+            try:
+                contribution = partial(ct_sym, out_sym, *args, **kwargs)
+            finally:
+                builder.default_hint = "t"
             if contribution is None:
                 continue
             if not isinstance(contribution, Sym):
@@ -373,11 +379,11 @@ class ReverseMode:
             Value(f"{v.hint}_bar") for v, _, _ in loop_cts.carried
         ]
         builder.op(reverse)
+        for (v, _, _), r in zip(loop_cts.carried, reverse.results[len(slots):]):
+            cts.set(v, r)  # first: these already include what reached v before the loop
         for j, r in zip(slots, reverse.results):
             if isinstance(inits[j], Value) and self.activity.is_active(inits[j]):
                 cts.accumulate(inits[j], r)
-        for (v, _, _), r in zip(loop_cts.carried, reverse.results[len(slots):]):
-            cts.set(v, r)
 
     def count_trips(self, op: Op) -> Value:
         """Give a `while` loop a carried trip counter; its final value is the loop's last result."""
