@@ -116,6 +116,9 @@ def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     """
     if grad_ys is None:
         return np.ones_like(y)
+    if isinstance(grad_ys, (list, tuple)):
+        dtype = np.result_type(y)
+        grad_ys = np.asarray(grad_ys, dtype=dtype if np.issubdtype(dtype, np.inexact) else None)
     y_shape = np.shape(y)
     g_shape = np.shape(grad_ys)
     if g_shape != y_shape:

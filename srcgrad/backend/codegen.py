@@ -68,6 +68,13 @@ class CodeGenerator:
             for a in list(op.args) + list(op.kwargs.values()):
                 if isinstance(a, Free):
                     reserved.add(a.name)
+            if op.kind == "call":  # callees are called by name: no value may shadow one
+                helper = srcgrad_helper(op.fn)
+                if helper:
+                    reserved.add(helper)
+                spec = op.attrs.get("callee_spec")
+                if spec:
+                    reserved.add(spec[-1].rsplit(".", 1)[-1])
         self.names = ValueNames(fn, reserved)
         self.folded: set[int] = set()
         self.lines: list[str] = []

@@ -101,7 +101,15 @@ class Lowering:
         ctx.builder.loc = self.parsed.loc(node)
         ret = ctx.builder.op(Op("return", outputs))
         ret.attrs["tuple_output"] = isinstance(result, Seq)
-        return Function(self.fn.__name__, body, params, self.parsed.loc(node))
+        defaults = {}
+        signature = inspect.signature(self.fn)
+        for name in params:
+            default = signature.parameters[name].default
+            if default is not inspect.Parameter.empty and is_literal(default):
+                defaults[name] = Const(default)
+            elif name in defaults or defaults:
+                defaults.clear()  # a parameter without a default after one with: keep them all required
+        return Function(self.fn.__name__, body, params, self.parsed.loc(node), defaults=defaults)
 
     def unsupported(self, node: gast.AST, what: str, instead: str, parsed: ParsedFunction | None = None) -> UnsupportedSyntaxError:
         loc = (parsed or self.parsed).loc(node)

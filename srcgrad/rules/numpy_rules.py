@@ -35,7 +35,7 @@ defvjp(np.multiply, lambda ct, out, x, y: unbroadcast(ct * y, x), lambda ct, out
 defvjp(
     np.divide,
     lambda ct, out, x, y: unbroadcast(safe_div(ct, y), x),
-    lambda ct, out, x, y: unbroadcast(-safe_div(ct * out, y), y),
+    lambda ct, out, x, y: unbroadcast(-safe_div(safe_div(ct, y) * x, y), y),  # finite where ct is 0
 )
 defvjp(np.negative, lambda ct, out, x: -ct)
 defvjp(np.positive, lambda ct, out, x: ct)

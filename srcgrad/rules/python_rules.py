@@ -74,7 +74,8 @@ defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, x
 
 # --- srcgrad's primitives -------------------------------------------------------
 nondifferentiable(primitives.stop_gradient)
-zero_vjp(primitives.seed)
+# A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
+defvjp(primitives.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
 nondifferentiable(
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
     operator.not_, operator.invert, operator.and_, operator.or_, operator.is_, operator.is_not,

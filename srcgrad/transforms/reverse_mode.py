@@ -459,4 +459,4 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
     final.attrs["tuple_output"] = with_value or not single
     body.append(final)
     return Function(f"{primal.name}_grad", body, primal.params + [seed_name], primal.loc,
-                    defaults={seed_name: Const(None)})
+                    defaults={**primal.defaults, seed_name: Const(None)})
