@@ -152,8 +152,8 @@ class _FunctionContext:
                 return Const(tuple(i.value for i in items))
             fn = primitives.pack if value.kind == "tuple" else primitives.make_list
             return self.builder.op(Op("call", items, {}, [Value("items")], fn=fn)).result
-        if isinstance(value, Static) and is_literal(value.obj):
-            return Const(value.obj)
+        if isinstance(value, Static) and (is_literal(value.obj) or _is_library(value.obj)):
+            return Const(value.obj)  # np.float32, np.inf: written by their library name
         if isinstance(value, Static):
             return Free(getattr(value.obj, "__name__", "fn"), value.spec) if value.spec else Const(value.obj)
         raise SrcgradError("a locally defined function cannot be used as a value here", self.builder.loc,

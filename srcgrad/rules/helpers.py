@@ -17,6 +17,7 @@ __all__ = [
     "unbroadcast",
     "unbroadcast_to",
     "safe_div",
+    "safe_mul",
     "safe_log",
     "select",
     "reject",
@@ -44,6 +45,16 @@ def safe_div(ct: Any, d: Any) -> Any:
     with np.errstate(divide="ignore", invalid="ignore"):
         q = ct / d
     return np.where(ct == 0, np.zeros_like(q), q)
+
+
+@primitive
+def safe_mul(ct: Any, d: Any) -> Any:
+    """`ct * d`, but exactly 0 where `ct` is 0, even where `d` is infinite."""
+    with np.errstate(invalid="ignore"):
+        product = ct * d
+    if np.all(np.isfinite(d)):
+        return product
+    return np.where(ct == 0, np.zeros_like(product), product)
 
 
 @primitive

@@ -19,6 +19,7 @@ from .helpers import (
     prod_grad,
     reject,
     safe_div,
+    safe_mul,
     safe_log,
     select,
     sequence_grad,
@@ -50,8 +51,10 @@ def power_base(ct, out, x, y):  # type: ignore[no-untyped-def]
             return ct
         if y == 2:
             return unbroadcast(ct * 2 * x, x)
-        return unbroadcast(ct * y * x ** (y - 1), x)
-    return unbroadcast(ct * y * x ** (y - 1), x)
+        if y > 1 and float(y).is_integer():
+            return unbroadcast(ct * y * x ** (y - 1), x)
+        return unbroadcast(safe_mul(ct, y * x ** (y - 1)), x)  # the slope is infinite at x = 0
+    return unbroadcast(safe_mul(ct, y * x ** (y - 1)), x)
 
 
 def power_exponent(ct, out, x, y):  # type: ignore[no-untyped-def]
@@ -155,8 +158,10 @@ defvjp(unbroadcast, lambda ct, out, g, like: np.broadcast_to(ct, np.shape(g)))
 defvjp(unbroadcast_to, lambda ct, out, g, shape: np.broadcast_to(ct, np.shape(g)))
 defvjp(select, None, lambda ct, out, c, g: select(c, ct))
 defvjp(reject, None, lambda ct, out, c, g: reject(c, ct))
+defvjp(safe_mul, lambda ct, out, a, d: safe_mul(ct, d), lambda ct, out, a, d: safe_mul(ct, a))
 defvjp(
     safe_div,
+    safe_mul,
     lambda ct, out, a, d: safe_div(ct, d),
     lambda ct, out, a, d: -safe_div(ct * out, d),
 )

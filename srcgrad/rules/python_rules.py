@@ -14,7 +14,8 @@ import operator
 import numpy as np
 
 from .. import primitives
-from .helpers import builtin_sum_grad, getitem_grad, safe_div, select, unbroadcast
+from ..ir.builder import Sym
+from .helpers import astype_like, builtin_sum_grad, getitem_grad, safe_div, select, unbroadcast
 from .numpy_rules import power_base, power_exponent
 from .registry import defvjp, lookup, nondifferentiable, zero_vjp
 
@@ -71,6 +72,16 @@ defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 zero_vjp(operator.floordiv)
 defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
+
+def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """A cast passes the cotangent back in the input's dtype; a cast to integers carries nothing."""
+    if not isinstance(dtype, Sym) and not np.issubdtype(np.dtype(dtype), np.inexact):
+        return None
+    return astype_like(ct, x)
+
+
+defvjp(primitives.method("astype"), astype_vjp)
+defvjp(primitives.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 
 # --- srcgrad's primitives -------------------------------------------------------
 nondifferentiable(primitives.stop_gradient)
