@@ -154,6 +154,15 @@ def seeds(grad_ys: Any, ys: tuple) -> tuple:
 
 
 @primitive
+def setitem(x: Any, index: Any, value: Any) -> Any:
+    """`x[index] = value` as a value: a copy of `x` with the slot replaced (written out
+    in generated code as `y = x.copy()` then `y[index] = value`)."""
+    out = np.array(x, copy=True)
+    out[index] = value
+    return out
+
+
+@primitive
 def list_append(xs: list, x: Any) -> list:
     """`xs.append(x)` as a value: the list with one more item (the same list object)."""
     xs.append(x)

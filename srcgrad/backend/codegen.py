@@ -205,7 +205,11 @@ class CodeGenerator:
         if op.kind == "call" and id(op.result) in self.folded:
             return
         self.comment(op, depth)
-        if op.kind == "call":
+        if op.kind == "call" and op.fn is primitives.setitem:
+            target = self.names.name(op.result)
+            self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
+            self.emit(depth, f"{target}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
+        elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")
         elif op.kind == "push":
             self.emit(depth, f"{self.operand(op.args[0])}.append({self.operand(op.args[1])})")

@@ -205,9 +205,11 @@ class _FunctionContext:
     def stmt_AugAssign(self, stmt: gast.AugAssign, env: dict) -> None:
         if isinstance(stmt.target, gast.Name) and self.top_body is not None:
             self.lowering.bindings.setdefault(stmt.target.id, []).append((None, self.builder.block is self.top_body))
+        if isinstance(stmt.target, gast.Subscript):
+            self.store_item(stmt.target, self.expr(stmt.value, env), env, BINARY[type(stmt.op)])
+            return
         if not isinstance(stmt.target, gast.Name):
-            raise self.error(stmt.target, "augmented assignment to an item or attribute",
-                             "write it out: y = y.copy(); y[i] = y[i] + v is not supported yet either; build a new array with np.where or np.concatenate")
+            raise self.error(stmt.target, "augmented assignment to an attribute", "assign to a plain name")
         current = self.name(stmt.target, env)
         value = self.binary(BINARY[type(stmt.op)], current, self.expr(stmt.value, env), stmt, stmt.target.id)
         env[stmt.target.id] = value
@@ -235,9 +237,26 @@ class _FunctionContext:
                 self.assign(t, v, env)
             return
         if isinstance(target, gast.Subscript):
-            raise self.error(target, "assignment to an item (an in-place update)",
-                             "build the new value functionally, e.g. with np.where(mask, v, y) or np.concatenate")
+            self.store_item(target, value, env)
+            return
         raise self.error(target, f"assignment to {type(target).__name__.lower()}", "assign to a plain name")
+
+    def store_item(self, target: gast.Subscript, value: Abstract, env: dict, op: Any = None) -> None:
+        """`y[i] = v` (or `y[i] += v`): y is rebound to a copy of itself with the slot replaced."""
+        if not isinstance(target.value, gast.Name):
+            raise self.error(target, "assignment to an item of an expression", "assign to an item of a named array")
+        name = target.value.id
+        base = self.name(target.value, env)
+        if isinstance(base, Seq):
+            raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
+        index = self.index(target.slice, env)
+        if op is not None:
+            current = self.call_op(operator.getitem, [base, index], {}, name)
+            value = self.binary(op, current, value, target)
+        self.at(target)
+        env[name] = self.call_op(primitives.setitem, [base, index, value], {}, name)
+        if self.top_body is not None:
+            self.lowering.bindings.setdefault(name, []).append((None, self.builder.block is self.top_body))
 
     def unpack(self, value: Abstract, n: int, node: gast.AST) -> list:
         if isinstance(value, Seq):
@@ -257,6 +276,9 @@ class _FunctionContext:
                     names.append(n.id)
                 elif isinstance(n, gast.FunctionDef) and n.name not in names:
                     names.append(n.name)
+                elif (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+                      and n.value.id not in names):
+                    names.append(n.value.id)  # y[i] = v rebinds y
                 elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
                       and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
                     names.append(n.func.value.id)  # xs.append(v) rebinds xs

@@ -71,6 +71,12 @@ defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = 
 defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 zero_vjp(operator.floordiv)
+defvjp(
+    primitives.setitem,  # the overwritten slot gets nothing; the written value gets the slot's cotangent
+    lambda ct, out, x, index, value: primitives.setitem(ct, index, 0.0),
+    None,
+    lambda ct, out, x, index, value: unbroadcast(ct[index], value),
+)
 defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
