@@ -2038,6 +2038,168 @@ case(np_asarray_elements, lambda r, d: (normal(r, d, 3),))
 
 
 # =============================================================================================
+# Combinations: globals, dynamic slices, loop variables after loops, lists grown and read in loops
+# =============================================================================================
+
+_GLOBAL_SCALE = 0.7
+_GLOBAL_POWER = 3
+
+
+def global_constants(x):
+    return np.sum(_GLOBAL_SCALE * x ** _GLOBAL_POWER)
+
+
+case(global_constants, lambda r, d: (normal(r, d, 2, 3),), domain="module-level float and int")
+
+
+def dynamic_slice_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x[i:i + 2] ** 2) * (i + 1.0)
+    return s
+
+
+case(dynamic_slice_in_loop, lambda r, d: (normal(r, d, 4),))
+
+
+def slice_from_int_arg(x, n):
+    return np.sum(x[:n] * x[-n:])
+
+
+case(slice_from_int_arg, lambda r, d: (normal(r, d, 5), 3))
+
+
+def negative_index_in_loop(x):
+    y = x[0] * 0.0
+    for i in range(3):
+        y = y + x[-i - 1] * x[i]
+    return y
+
+
+case(negative_index_in_loop, lambda r, d: (normal(r, d, 4),))
+
+
+def column_loop(X):
+    s = X[:, 0] * 0.0
+    for j in range(X.shape[1]):
+        s = np.tanh(s + X[:, j])
+    return np.sum(s)
+
+
+case(column_loop, lambda r, d: (normal(r, d, 2, 3),))
+
+
+def axis_from_arg(X, axis):
+    return np.sum(np.sum(X ** 2, axis=axis) ** 2)
+
+
+case(axis_from_arg, lambda r, d: (normal(r, d, 2, 3), 0), variant="axis0")
+case(axis_from_arg, lambda r, d: (normal(r, d, 2, 3), 1), variant="axis1")
+
+
+def loop_variable_after_loop(x):
+    for i in range(3):
+        x = x * 1.5
+    return np.sum(x * i)
+
+
+case(loop_variable_after_loop, lambda r, d: (normal(r, d, 3),))
+
+
+def defined_in_loop_used_after(x):
+    for i in range(3):
+        z = np.sin(x) * (i + x)
+    return np.sum(z * x)
+
+
+case(defined_in_loop_used_after, lambda r, d: (normal(r, d, 3),))
+
+
+def while_list_append(x):
+    hs = []
+    h = x
+    while len(hs) < 3:
+        h = np.tanh(h) + x
+        hs.append(h)
+    return np.sum(np.stack(hs, axis=1) ** 2)
+
+
+case(while_list_append, lambda r, d: (normal(r, d, 2),))
+
+
+def list_grown_and_read_in_loop(x):
+    ys = [x]
+    for i in range(3):
+        ys.append(np.sin(ys[i]) + ys[-1])
+    return np.sum(ys[-1] * ys[1])
+
+
+case(list_grown_and_read_in_loop, lambda r, d: (normal(r, d, 3),))
+
+
+def return_in_nested_loop(X):
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            s = s + X[i, j] * X[j, i]
+            if i == 1 and j == 1:
+                return s * X[0, 0]
+    return s
+
+
+case(return_in_nested_loop, lambda r, d: (normal(r, d, 3, 3),))
+
+
+def branch_inside_while(x):
+    y = x * 1.0
+    i = 0
+    while i < 5:
+        if np.sum(y) > 2.0:
+            y = y * 0.5
+        else:
+            y = y + x
+        i += 1
+    return np.sum(y * y)
+
+
+case(branch_inside_while, lambda r, d: (uniform(r, d, 0.2, 0.5, 3),), domain="partial sums not at 2")
+
+
+def tuple_return_per_branch(x, y):
+    if np.sum(x) > 0:
+        return x * y, np.sum(y)
+    return x - y, np.sum(x)
+
+
+case(tuple_return_per_branch, lambda r, d: (uniform(r, d, 0.1, 1.0, 3), normal(r, d, 3)), (0, 1), variant="positive")
+case(tuple_return_per_branch, lambda r, d: (uniform(r, d, -1.0, -0.1, 3), normal(r, d, 3)), (0, 1), variant="negative")
+
+
+def np_where_nested(x):
+    return np.sum(np.where(x > 0, np.where(x > 1.0, np.log(np.abs(x) + 1.0), x * x), -x))
+
+
+case(np_where_nested, lambda r, d: (distinct(r, d, 2, 4, gap=0.4) + np.asarray(0.15, d),), domain="away from 0 and 1")
+
+
+def matmul_batched_vector(A, x):
+    return np.sum(np.tanh(A @ x))
+
+
+case(matmul_batched_vector, lambda r, d: (normal(r, d, 2, 3, 4), normal(r, d, 4)), (0, 1), "(2, 3, 4) @ (4,)")
+
+
+def cond_expr_in_loop(X):
+    s = X[0] * 0.0
+    for row in X:
+        s = s + (row * row if np.sum(row) > 0 else np.sin(row))
+    return np.sum(s)
+
+
+case(cond_expr_in_loop, lambda r, d: (signed_rows(r, d, (1.0, -1.0, -1.0), 3),), domain="row sums clearly +, -, -")
+
+
+# =============================================================================================
 # Small models
 # =============================================================================================
 

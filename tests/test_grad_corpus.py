@@ -31,10 +31,34 @@ DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="f
 # Known compiler bugs, by test and parameter id ("case" or "case-dtype"); each is a
 # minimal repro summary for the compiler's author. A fixed bug makes its test XPASS,
 # which fails the suite (strict), so the entry must then be removed.
+_ENUMERATE_START = "enumerate(X, 1) in a for loop: NoGradientError 'no derivative rule for enumerate'"
+_ENUMERATE_ZIP = "for i, (a, b) in enumerate(zip(X, Y)): NoGradientError 'no derivative rule for zip'"
+_MAX_THREE = "max(a, b, c) on floats: TypeError '<lambda>() takes 4 positional arguments but 5 were given' (rule is 2-ary)"
+_LOOP_VAR_AFTER = "for i in range(3): ...; return np.sum(x * i): SrcgradError \"name 'i' is not defined\""
+_TUPLE_EARLY_RETURN = (
+    "if c: return a, b / return d, e: seed() gets the tuple as one value (TypeError / ValueError "
+    "from np.zeros_like(result) on a tuple)"
+)
+_LIST_ALIAS = (
+    "ys = [x]; for i in range(2): ys.append(ys[-1] * 2.0); return np.sum(ys[-1]): gradient [0, 0], not [4, 4] "
+    "(the loop tape saves the list object, list_append mutates it, so ys[-1] is replayed on the final list)"
+)
+_RAISES = {
+    "for_enumerate_start": _ENUMERATE_START,
+    "for_enumerate_zip": _ENUMERATE_ZIP,
+    "builtin_max_three": _MAX_THREE,
+    "loop_variable_after_loop": _LOOP_VAR_AFTER,
+    "tuple_return_per_branch-positive": _TUPLE_EARLY_RETURN,
+    "tuple_return_per_branch-negative": _TUPLE_EARLY_RETURN,
+}
 KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    "test_gradient_matches_finite_differences": {},
-    "test_gradient_shape_and_dtype": {},
-    "test_optimize_false_matches_optimize_true": {},
+    "test_gradient_matches_finite_differences": {
+        **_RAISES,
+        "list_append_concatenate": _LIST_ALIAS,
+        "list_grown_and_read_in_loop": _LIST_ALIAS,
+    },
+    "test_gradient_shape_and_dtype": dict(_RAISES),
+    "test_optimize_false_matches_optimize_true": dict(_RAISES),
 }
 
 
@@ -84,9 +108,9 @@ def make_check_inputs(case: Case, dtype: type, seed: int = 0) -> tuple[tuple, An
     """The case's inputs, a random seed for each output, and a random direction per wrt input."""
     rng = np.random.default_rng(seed)
     args = case.make_inputs(rng, dtype)
-    outs = _outputs(case.fn(*args))
-    seeds = tuple(_random_like(rng, out) for out in outs)
-    grad_ys = seeds if isinstance(case.fn(*args), tuple) else seeds[0]
+    out = case.fn(*args)
+    seeds = tuple(_random_like(rng, y) for y in _outputs(out))
+    grad_ys = seeds if isinstance(out, tuple) else seeds[0]
     directions = [rng.standard_normal(np.shape(args[i])) for i in case.wrt]
     directions = [float(v) if np.ndim(args[i]) == 0 and not isinstance(args[i], np.ndarray) else v
                   for i, v in zip(case.wrt, directions)]
@@ -139,14 +163,6 @@ def assert_like(grad: Any, value: Any, what: str) -> None:
 # --- srcgrad on the corpus ---------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Keep generated code out of the user's cache directory."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SRCGRAD_CACHE_DIR", str(tmp_path_factory.mktemp("srcgrad-cache")))
-        yield
-
-
 @pytest.mark.parametrize(("case", "dtype"), _params("test_gradient_matches_finite_differences", with_dtype=True))
 def test_gradient_matches_finite_differences(case: Case, dtype: type) -> None:
     args, grad_ys, directions = make_check_inputs(case, dtype)
@@ -195,7 +211,7 @@ def test_corpus_inputs_inside_domain(case: Case) -> None:
     Central differences with steps 1e-6 and 1e-4 must agree: a kink (abs, max, a
     branch threshold) between them would make them differ.
     """
-    for dtype in (np.float64, np.float32):
+    for dtype in (np.float32, np.float64):
         args, grad_ys, directions = make_check_inputs(case, dtype)
         for out in _outputs(case.fn(*args)):
             assert np.all(np.isfinite(out))
@@ -203,7 +219,7 @@ def test_corpus_inputs_inside_domain(case: Case) -> None:
                 assert type(out) is float or np.result_type(out) == np.float32, np.result_type(out)
         for i in case.wrt:
             assert type(args[i]) is float or np.result_type(args[i]) == dtype
-    small = directional_derivative(case, args, grad_ys, directions, eps=1e-6)
+    small = directional_derivative(case, args, grad_ys, directions, eps=1e-6)  # the float64 inputs
     large = directional_derivative(case, args, grad_ys, directions, eps=1e-4)
     np.testing.assert_allclose(small, large, rtol=1e-4, atol=1e-6)
 
