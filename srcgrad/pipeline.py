@@ -1,7 +1,7 @@
 """The compiler, stage by stage — the one file that shows the whole pipeline:
 
     f ─parse─▶ gast ─canonicalize─▶ ─lower─▶ ir.Function (SSA) ─activity─▶
-      ─reverse_mode─▶ adjoint ─simplify (copy propagation · dce · cse, to a fixed point)─▶
+      ─reverse_mode─▶ adjoint ─simplify (copy propagation · unbroadcast elision · dce · cse, to a fixed point)─▶
       ─codegen─▶ source
 """
 
@@ -23,9 +23,10 @@ from .rules import load_builtin_rules
 from .transforms.copy_propagation import CopyPropagation
 from .transforms.cse import CommonSubexpressionElimination
 from .transforms.dce import DeadCodeElimination
+from .transforms.elide_unbroadcast import ElideUnbroadcast
 from .transforms.reverse_mode import differentiate_ir
 
-SIMPLIFY = (CopyPropagation(), DeadCodeElimination(), CommonSubexpressionElimination())
+SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), DeadCodeElimination(), CommonSubexpressionElimination())
 
 load_builtin_rules()
 

@@ -37,6 +37,9 @@ def primitive(fn: F) -> F:
                 return a.build(helper, *args, **kwargs)
         return fn(*args, **kwargs)
 
+    # Generated code calls `fn` itself (no per-call check); the front end maps it back to `helper`.
+    helper.__srcgrad_impl__ = fn  # type: ignore[attr-defined]
+    fn.__srcgrad_primitive__ = helper  # type: ignore[attr-defined]
     return helper  # type: ignore[return-value]
 
 
@@ -81,30 +84,23 @@ def method(name: str) -> Method:
 @primitive
 def unbroadcast(ct: Any, like: Any) -> Any:
     """Sum a cotangent back to the shape of the operand it belongs to (undo broadcasting)."""
-    shape = np.shape(like)
-    ct_shape = np.shape(ct)
-    if ct_shape == shape:
-        return ct
-    lead = len(ct_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
-    )
-    summed = np.sum(ct, axis=axes) if axes else ct
-    return np.reshape(summed, shape)
+    return unbroadcast_to(ct, np.shape(like))
 
 
 @primitive
 def unbroadcast_to(ct: Any, shape: tuple) -> Any:
-    """Like `unbroadcast`, given the target shape itself."""
+    """Sum `ct` over the axes broadcasting added or stretched, so it has `shape`."""
     ct_shape = np.shape(ct)
     if ct_shape == shape:
         return ct
+    ct = np.asarray(ct)
     lead = len(ct_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
-    )
-    summed = np.sum(ct, axis=axes) if axes else ct
-    return np.reshape(summed, shape)
+    if lead > 0:
+        ct = ct.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and ct.shape[i] != 1)
+    if stretched:
+        ct = ct.sum(axis=stretched, keepdims=True)
+    return ct
 
 
 @primitive

@@ -64,10 +64,17 @@ class CodeGenerator:
         self.frees: dict[str, tuple] = {}
         self.objects: dict[str, Any] = {}
         reserved = set(RESERVED)
+        self.free_names: dict[tuple, str] = {}
+        """One generated name per free value: two closures' `scale`s are `scale` and `scale_1`."""
         for op in fn.walk():
             for a in list(op.args) + list(op.kwargs.values()):
-                if isinstance(a, Free):
-                    reserved.add(a.name)
+                if isinstance(a, Free) and a.spec not in self.free_names:
+                    name, n = a.name, 0
+                    while name in self.free_names.values() or name in RESERVED:
+                        n += 1
+                        name = f"{a.name}_{n}"
+                    self.free_names[a.spec] = name
+                    reserved.add(name)
             if op.kind == "call":  # callees are called by name: no value may shadow one
                 helper = srcgrad_helper(op.fn)
                 if helper:
@@ -87,8 +94,9 @@ class CodeGenerator:
                 return self.inline_expr(a.owner)  # type: ignore[arg-type]
             return self.names.name(a)
         if isinstance(a, Free):
-            self.frees[a.name] = a.spec
-            return a.name
+            name = self.free_names[a.spec]
+            self.frees[name] = a.spec
+            return name
         if isinstance(a, Const):
             return constant_source(a.value)
         raise InternalError(f"unexpected operand {a!r}")
@@ -105,7 +113,14 @@ class CodeGenerator:
             return helper
         spec = op.attrs.get("callee_spec")
         if spec:
-            name = spec[-1].rsplit(".", 1)[-1]
+            if spec not in self.free_names:
+                base = spec[-1].rsplit(".", 1)[-1]
+                name, n = base, 0
+                while name in self.free_names.values():
+                    n += 1
+                    name = f"{base}_{n}"
+                self.free_names[spec] = name
+            name = self.free_names[spec]
             self.frees[name] = spec
             self.objects[name] = fn
             return name

@@ -57,7 +57,8 @@ def resolve_scope(top: Any, path: tuple) -> Any:
 
 def resolve(top: Any, spec: tuple) -> Any:
     if spec[0] == "attr":
-        return resolve_attr(spec[1], spec[2])
+        obj = resolve_attr(spec[1], spec[2])
+        return getattr(obj, "__srcgrad_impl__", obj)  # a helper's plain function, without the rule-time check
     return resolve_scope(top, spec)
 
 

@@ -60,12 +60,16 @@ UNROLL_LIMIT = 32
 _PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row"}
 
 
+_LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
+_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
+
+
 def _is_library(obj: Any) -> bool:
-    """NumPy, SciPy, the standard library: called, never looked into."""
+    """NumPy, SciPy, the standard library, srcgrad's own primitives: called, never looked into.
+    (srcgrad.nn and srcgrad.regularizers are plain Python and are differentiated through.)"""
     module = getattr(obj, "__module__", None) or ""
-    root = module.split(".", 1)[0]
-    return root in {"numpy", "scipy", "math", "builtins", "operator", "_operator", "srcgrad", "functools"} or (
-        isinstance(obj, (types.BuiltinFunctionType, np.ufunc))
+    return module.split(".", 1)[0] in _LIBRARY_ROOTS or module.startswith(_SRCGRAD_INTERNALS) or isinstance(
+        obj, (types.BuiltinFunctionType, np.ufunc)
     )
 
 

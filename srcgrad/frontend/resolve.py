@@ -89,6 +89,7 @@ def lookup_free(fn: Any, name: str) -> Any:
 
 def classify(value: Any, name: str, spec: tuple, *, module_attribute: bool = False) -> Abstract:
     """Turn a Python object found by name into what lowering works with."""
+    value = getattr(value, "__srcgrad_primitive__", value)  # a helper as generated code calls it
     if isinstance(value, types.ModuleType) or callable(value):
         return Static(value, spec)
     if value is None or value is Ellipsis or isinstance(value, (bool, np.bool_)):

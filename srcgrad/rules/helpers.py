@@ -127,12 +127,13 @@ def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
 @primitive
 def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `x` in `x @ y` (NumPy's matmul rules for 1-D operands and batches)."""
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 2 and y_ndim == 2:
         return ct @ y.T
-    if np.ndim(y) == 1:
-        grad = np.multiply.outer(ct, y) if np.ndim(x) > 1 else ct * y
+    if y_ndim == 1:
+        grad = np.multiply.outer(ct, y) if x_ndim > 1 else ct * y
         return unbroadcast(grad, x)
-    if np.ndim(x) == 1:
+    if x_ndim == 1:
         return unbroadcast(np.expand_dims(ct, -2) @ np.swapaxes(y, -1, -2), np.expand_dims(x, 0))[0]
     return unbroadcast(ct @ np.swapaxes(y, -1, -2), x)
 
@@ -140,14 +141,15 @@ def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
 @primitive
 def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `y` in `x @ y`."""
-    if np.ndim(x) == 2 and np.ndim(y) == 2:
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 2 and y_ndim == 2:
         return x.T @ ct
-    if np.ndim(x) == 1:
-        grad = np.multiply.outer(x, ct) if np.ndim(y) > 1 else ct * x
-        if np.ndim(y) > 2:
+    if x_ndim == 1:
+        grad = np.multiply.outer(x, ct) if y_ndim > 1 else ct * x
+        if y_ndim > 2:
             grad = np.moveaxis(grad, 0, -2)
         return unbroadcast(grad, y)
-    if np.ndim(y) == 1:
+    if y_ndim == 1:
         return unbroadcast(np.swapaxes(x, -1, -2) @ np.expand_dims(ct, -1), np.expand_dims(y, -1))[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ ct, y)
 

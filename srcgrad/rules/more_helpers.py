@@ -1,12 +1,10 @@
 """Run-time helpers for the ufunc, reduction, linalg and shape rules: the parts
 of a gradient whose shape logic depends on run-time ranks or index kinds.
 
-Each helper is plain NumPy at run time. Marked `@runtime_helper`, a call on
-symbolic values (the `Sym`s a rule runs on while it builds IR) emits one call
-op instead of running, so generated code calls the helper by name. `emit(fn,
-...)` does the same for a NumPy function that does not dispatch on `Sym`s
-(`np.eye`, or `np.concatenate` of a tuple-valued cotangent). Every helper has a
-rule in the module that uses it, or is declared nondifferentiable there, so
+Each helper is plain NumPy at run time. Marked `@primitive`, a call on symbolic
+values (the `Sym`s a rule runs on while it builds IR) records a call op instead
+of running, so generated code calls the helper by name. Every helper has a rule
+in the module that uses it, or is declared nondifferentiable there, so
 gradients of gradients work.
 """
 
@@ -16,43 +14,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..ir.builder import Sym
+from ..primitives import Symbolic, primitive
 from .helpers import unbroadcast
 
 
-def _symbolic(args: Any, kwargs: dict) -> Sym | None:
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, Sym):
-            return a
-        if isinstance(a, (tuple, list)):
-            inner = _symbolic(a, {})
-            if inner is not None:
-                return inner
-    return None
-
-
 def emit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """`fn(*args, **kwargs)`, or, on symbolic arguments, a call op for it."""
-    sym = _symbolic(args, kwargs)
-    if sym is not None:
-        return sym.b.wrap(fn, *args, **kwargs)
+    """`fn(*args, **kwargs)`, or, when called by a rule on symbolic values, a call op for it.
+
+    For NumPy functions that do not dispatch on `Sym`s: `np.eye`, or `np.concatenate`
+    of a cotangent that is one symbolic tuple.
+    """
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Symbolic):
+            return a.build(fn, *args, **kwargs)
     return fn(*args, **kwargs)
-
-
-def runtime_helper(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark `fn` as a helper that rules call: on `Sym`s it becomes a call op to itself."""
-
-    def helper(*args: Any, **kwargs: Any) -> Any:
-        sym = _symbolic(args, kwargs)
-        if sym is not None:
-            return sym.b.wrap(helper, *args, **kwargs)
-        return fn(*args, **kwargs)
-
-    helper.__name__ = fn.__name__
-    helper.__qualname__ = fn.__qualname__
-    helper.__module__ = fn.__module__
-    helper.__doc__ = fn.__doc__
-    return helper
 
 
 def _float_dtype(*xs: Any) -> np.dtype:
@@ -67,13 +42,13 @@ def _zeros(shape: tuple, *like: Any) -> np.ndarray:
 # --- masks (nondifferentiable) ------------------------------------------------------
 
 
-@runtime_helper
+@primitive
 def eye_like(x: Any, axis: int = -1) -> np.ndarray:
     """The n × n identity in x's float dtype, for n = x.shape[axis]."""
     return np.eye(np.shape(x)[axis], dtype=_float_dtype(x))
 
 
-@runtime_helper
+@primitive
 def diagonal_mask(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np.ndarray:
     """Ones on the `offset` diagonal of x's (axis1, axis2) planes, zeros elsewhere; broadcasts against x."""
     shape = list(np.shape(x))
@@ -87,13 +62,13 @@ def diagonal_mask(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np
     return np.reshape(mask, target)
 
 
-@runtime_helper
+@primitive
 def any_condition(condlist: Any) -> np.ndarray:
     """Where any condition of `np.select(condlist, ...)` holds."""
     return np.logical_or.reduce(np.broadcast_arrays(*condlist)) if len(condlist) else np.False_
 
 
-@runtime_helper
+@primitive
 def median_weights(x: Any, axis: int | None = None) -> np.ndarray:
     """Weights, shaped like x, that `np.median` puts on each element (1, or 1/2 each for two middles)."""
     x = np.asarray(x)
@@ -110,13 +85,13 @@ def median_weights(x: Any, axis: int | None = None) -> np.ndarray:
 # --- rank adapters (linear: each one's rule is the other) ---------------------------
 
 
-@runtime_helper
+@primitive
 def as_columns(v: Any, b: Any) -> Any:
     """`v` as a stack of column matrices when `b` (the right side of a solve) is a vector."""
     return np.expand_dims(v, -1) if np.ndim(b) == 1 else v
 
 
-@runtime_helper
+@primitive
 def from_columns(v: Any, b: Any) -> Any:
     """Undo `as_columns`."""
     return v[..., 0] if np.ndim(b) == 1 else v
@@ -129,7 +104,7 @@ def _axes(axis: Any, ndim: int) -> tuple:
     return tuple(int(a) % ndim for a in axes)
 
 
-@runtime_helper
+@primitive
 def merge_axes(x: Any, axis: Any) -> Any:
     """x with the axes `axis` (None: all) moved last and merged into one."""
     axes = _axes(axis, np.ndim(x))
@@ -138,7 +113,7 @@ def merge_axes(x: Any, axis: Any) -> Any:
     return np.reshape(moved, np.shape(moved)[:kept] + (-1,))
 
 
-@runtime_helper
+@primitive
 def split_axes(v: Any, x: Any, axis: Any) -> Any:
     """Undo `merge_axes(x, axis)` on a value `v` shaped like its result."""
     axes = _axes(axis, np.ndim(x))
@@ -147,7 +122,7 @@ def split_axes(v: Any, x: Any, axis: Any) -> Any:
     return np.moveaxis(np.reshape(v, moved_shape), range(kept, np.ndim(x)), axes)
 
 
-@runtime_helper
+@primitive
 def weights_like(w: Any, a: Any, axis: Any) -> Any:
     """`np.average`'s weights reshaped to broadcast against `a` (1-D weights along `axis`)."""
     if np.ndim(w) == np.ndim(a):
@@ -161,7 +136,7 @@ def weights_like(w: Any, a: Any, axis: Any) -> Any:
 # --- cumulative products --------------------------------------------------------------
 
 
-@runtime_helper
+@primitive
 def cumprod_grad(ct: Any, x: Any, axis: int | None) -> Any:
     """The cotangent of x in `np.cumprod(x, axis)`, exact where x has zeros, in O(n).
 
@@ -182,7 +157,7 @@ def cumprod_grad(ct: Any, x: Any, axis: int | None) -> Any:
     return np.reshape(grad, x.shape) if axis is None else np.moveaxis(grad, -1, axis)
 
 
-@runtime_helper
+@primitive
 def cumprod_jvp(v: Any, x: Any, axis: int | None) -> Any:
     """The change of `np.cumprod(x, axis)` along a direction v: D_j = D_{j-1} x_j + P_{j-1} v_j."""
     x = np.asarray(x)
@@ -214,7 +189,7 @@ def _tensordot_axes(a_ndim: int, b_ndim: int, axes: Any) -> tuple[list[int], lis
     return [int(a) % a_ndim for a in a_axes], [int(b) % b_ndim for b in b_axes]
 
 
-@runtime_helper
+@primitive
 def tensordot_grad_a(ct: Any, a: Any, b: Any, axes: Any) -> Any:
     """The cotangent of a in `np.tensordot(a, b, axes)` (axes="inner": in `np.inner(a, b)`)."""
     a_axes, b_axes = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
@@ -225,7 +200,7 @@ def tensordot_grad_a(ct: Any, a: Any, b: Any, axes: Any) -> Any:
     return np.transpose(grad, np.argsort(order)) if order else grad
 
 
-@runtime_helper
+@primitive
 def tensordot_grad_b(ct: Any, a: Any, b: Any, axes: Any) -> Any:
     """The cotangent of b in `np.tensordot(a, b, axes)` (axes="inner": in `np.inner(a, b)`)."""
     a_axes, b_axes = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
@@ -243,7 +218,7 @@ def _kron_shapes(a: Any, b: Any) -> tuple[tuple, tuple, tuple]:
     return a_shape, b_shape, tuple(s for pair in zip(a_shape, b_shape) for s in pair)
 
 
-@runtime_helper
+@primitive
 def kron_grad_a(ct: Any, a: Any, b: Any) -> Any:
     """The cotangent of a in `np.kron(a, b)`."""
     a_shape, b_shape, blocks = _kron_shapes(a, b)
@@ -252,7 +227,7 @@ def kron_grad_a(ct: Any, a: Any, b: Any) -> Any:
     return np.reshape(grad, np.shape(a))
 
 
-@runtime_helper
+@primitive
 def kron_grad_b(ct: Any, a: Any, b: Any) -> Any:
     """The cotangent of b in `np.kron(a, b)`."""
     a_shape, b_shape, blocks = _kron_shapes(a, b)
@@ -264,7 +239,7 @@ def kron_grad_b(ct: Any, a: Any, b: Any) -> Any:
 # --- scatters: the transposes of gathers ------------------------------------------------
 
 
-@runtime_helper
+@primitive
 def diagonal_grad(ct: Any, x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """The cotangent of x in `np.diagonal(x, offset, axis1, axis2)`: ct written onto that diagonal."""
     grad = np.zeros(np.shape(x), dtype=_float_dtype(x, ct))
@@ -275,7 +250,7 @@ def diagonal_grad(ct: Any, x: Any, offset: int = 0, axis1: int = 0, axis2: int =
     return grad
 
 
-@runtime_helper
+@primitive
 def diag_grad(ct: Any, v: Any, k: int = 0) -> Any:
     """The cotangent of v in `np.diag(v, k)` (a 1-D v builds a matrix, a 2-D v gives its diagonal)."""
     if np.ndim(v) == 1:
@@ -283,7 +258,7 @@ def diag_grad(ct: Any, v: Any, k: int = 0) -> Any:
     return diagonal_grad(ct, v, k)
 
 
-@runtime_helper
+@primitive
 def tile_grad(ct: Any, x: Any, reps: Any) -> Any:
     """The cotangent of x in `np.tile(x, reps)`: the tiles summed."""
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
@@ -305,14 +280,14 @@ def _scatter_add(ct: Any, x: Any, axis: int | None, index: Any) -> Any:
     return np.reshape(grad, np.shape(x))
 
 
-@runtime_helper
+@primitive
 def repeat_grad(ct: Any, x: Any, repeats: Any, axis: int | None = None) -> Any:
     """The cotangent of x in `np.repeat(x, repeats, axis)`: each element's copies summed."""
     n = np.size(x) if axis is None else np.shape(x)[axis]
     return _scatter_add(ct, x, axis, np.repeat(np.arange(n), repeats))
 
 
-@runtime_helper
+@primitive
 def take_grad(ct: Any, x: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> Any:
     """The cotangent of x in `np.take(x, indices, axis, mode=mode)`; repeated indices add up."""
     n = np.size(x) if axis is None else np.shape(x)[axis]
@@ -321,7 +296,7 @@ def take_grad(ct: Any, x: Any, indices: Any, axis: int | None = None, mode: str 
     return _scatter_add(ct, x, axis, index)
 
 
-@runtime_helper
+@primitive
 def scatter_along_axis(ct: Any, x: Any, indices: Any, axis: int | None) -> Any:
     """The cotangent of x in `np.take_along_axis(x, indices, axis)`; repeated indices add up."""
     if axis is None:
@@ -343,7 +318,7 @@ def scatter_along_axis(ct: Any, x: Any, indices: Any, axis: int | None) -> Any:
     return grad
 
 
-@runtime_helper
+@primitive
 def delete_grad(ct: Any, x: Any, obj: Any, axis: int | None = None) -> Any:
     """The cotangent of x in `np.delete(x, obj, axis)`: ct where x was kept, zeros where deleted."""
     n = np.size(x) if axis is None else np.shape(x)[axis]
@@ -354,7 +329,7 @@ PAD_MODES = ("constant", "empty", "edge", "reflect", "symmetric", "wrap")
 """The `np.pad` modes that copy elements (the others compute statistics)."""
 
 
-@runtime_helper
+@primitive
 def pad_grad(ct: Any, x: Any, pad_width: Any, mode: str = "constant") -> Any:
     """The cotangent of x in `np.pad(x, pad_width, mode)`: every copy of an element adds to it."""
     positions = np.reshape(np.arange(np.size(x)), np.shape(x))
@@ -366,7 +341,7 @@ def pad_grad(ct: Any, x: Any, pad_width: Any, mode: str = "constant") -> Any:
     return _scatter_add(np.asarray(ct)[copied], x, None, padded[copied])
 
 
-@runtime_helper
+@primitive
 def rollaxis_grad(ct: Any, x: Any, axis: int, start: int = 0) -> Any:
     """The cotangent of x in `np.rollaxis(x, axis, start)`: the axis moved back."""
     ndim = np.ndim(x)
@@ -386,7 +361,7 @@ _STACK_ADAPTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@runtime_helper
+@primitive
 def stack_grad(ct: Any, xs: Any, kind: str) -> tuple:
     """The cotangents of the arrays in `np.vstack(xs)` (kind "vstack"; or hstack, dstack, column_stack)."""
     parts = [_STACK_ADAPTERS[kind](x) for x in xs]
@@ -396,7 +371,7 @@ def stack_grad(ct: Any, xs: Any, kind: str) -> tuple:
     return tuple(np.reshape(piece, np.shape(x)) for piece, x in zip(pieces, xs))
 
 
-@runtime_helper
+@primitive
 def select_grad(ct: Any, condlist: Any, choicelist: Any) -> tuple:
     """The cotangents of the choices in `np.select(condlist, choicelist)`: the first true condition wins."""
     taken = np.zeros(np.shape(ct), dtype=bool)
@@ -408,10 +383,16 @@ def select_grad(ct: Any, condlist: Any, choicelist: Any) -> tuple:
     return tuple(grads)
 
 
-@runtime_helper
+@primitive
 def choose_grad(ct: Any, a: Any, choices: Any, mode: str = "raise") -> tuple:
     """The cotangents of the choices in `np.choose(a, choices, mode=mode)`."""
     n = len(choices)
     index = np.asarray(a)
     index = np.clip(index, 0, n - 1) if mode == "clip" else index % n
     return tuple(unbroadcast(np.where(index == i, ct, np.zeros_like(ct)), c) for i, c in enumerate(choices))
+
+
+@primitive
+def sequence_vjp(u: Any, xs: Any) -> Any:
+    """The transpose of `sequence_grad(ct, xs)`: the items' cotangents stacked back into one array."""
+    return np.asarray(u) if isinstance(xs, (list, tuple)) else u

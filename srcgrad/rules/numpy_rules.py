@@ -162,9 +162,8 @@ defvjp(reject, None, lambda ct, out, c, g: reject(c, ct))
 defvjp(safe_mul, lambda ct, out, a, d: safe_mul(ct, d), lambda ct, out, a, d: safe_mul(ct, a))
 defvjp(
     safe_div,
-    safe_mul,
     lambda ct, out, a, d: safe_div(ct, d),
-    lambda ct, out, a, d: -safe_div(ct * out, d),
+    lambda ct, out, a, d: -safe_mul(safe_div(ct, d), out),
 )
 defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))

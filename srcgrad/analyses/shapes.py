@@ -1,0 +1,119 @@
+"""Shape analysis: which values certainly have the same shape, and which are scalars.
+
+Input shapes are unknown when code is generated, but equalities are not: an
+elementwise function keeps its operand's shape, a scalar never widens what it
+is combined with, a seed has its output's shape, and a cotangent produced by
+`unbroadcast(ct, x)` has the shape of `x`. The simplifier uses these facts to
+drop `unbroadcast` calls that cannot change anything.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import primitives
+from ..ir import Const, Function, Op, Value
+from ..rules import helpers
+
+ELEMENTWISE_UNARY = {
+    np.tanh, np.exp, np.log, np.sin, np.cos, np.tan, np.sqrt, np.square, np.abs, np.sign, np.negative,
+    np.positive, np.floor, np.ceil, np.round, np.rint, np.trunc, np.zeros_like, np.ones_like, np.copy,
+    operator.neg, operator.pos, operator.invert, operator.not_, primitives.stop_gradient, helpers.safe_log,
+}  # fmt: skip
+ELEMENTWISE_BINARY = {
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, np.add, np.subtract,
+    np.multiply, np.divide, np.power, np.maximum, np.minimum, helpers.safe_div, helpers.safe_mul,
+    operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
+}  # fmt: skip
+FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
+SHAPE_OF_ARGUMENT = {  # callee → which argument the result is shaped like
+    primitives.seed: 1, helpers.unbroadcast: 1, helpers.matmul_grad_x: 1, helpers.matmul_grad_y: 2,
+    helpers.dot_grad_x: 1, helpers.dot_grad_y: 2, helpers.getitem_grad: 1, primitives.setitem: 0,
+    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1,
+}  # fmt: skip
+
+
+@dataclass
+class Shapes:
+    parent: dict[int, int] = field(default_factory=dict)
+    scalars: set[int] = field(default_factory=set)
+
+    def find(self, k: int) -> int:
+        while self.parent.get(k, k) != k:
+            k = self.parent[k]
+        return k
+
+    def union(self, a: Any, b: Any) -> None:
+        ka, kb = self.key(a), self.key(b)
+        if ka is None or kb is None:
+            return
+        ra, rb = self.find(ka), self.find(kb)
+        if ra != rb:
+            self.parent[rb] = ra
+            if rb in self.scalars:
+                self.scalars.add(ra)
+
+    @staticmethod
+    def key(a: Any) -> int | None:
+        return id(a) if isinstance(a, Value) else None
+
+    def is_scalar(self, a: Any) -> bool:
+        if isinstance(a, Const):
+            return isinstance(a.value, (int, float, np.number)) and not isinstance(a.value, bool)
+        k = self.key(a)
+        return k is not None and self.find(k) in self.scalars
+
+    def same(self, a: Any, b: Any) -> bool:
+        if self.is_scalar(a) and self.is_scalar(b):
+            return True
+        ka, kb = self.key(a), self.key(b)
+        return ka is not None and kb is not None and self.find(ka) == self.find(kb)
+
+    def mark_scalar(self, a: Value) -> None:
+        self.scalars.add(self.find(id(a)))
+
+
+def compute_shapes(fn: Function) -> Shapes:
+    shapes = Shapes()
+    tapes: dict[int, Value] = {}
+    for op in fn.walk():
+        if op.kind == "push":
+            tapes.setdefault(id(op.args[0]), op.args[1])
+    for op in fn.walk():
+        _infer(op, shapes, tapes)
+    return shapes
+
+
+def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
+    if op.kind == "pop":
+        pushed = tapes.get(id(op.args[0]))
+        if pushed is not None:
+            shapes.union(op.result, pushed)
+        return
+    if op.kind != "call":
+        return
+    fn, args, out = op.fn, op.args, op.result
+    if fn in ELEMENTWISE_UNARY and args:
+        shapes.union(out, args[0])
+    elif fn in ELEMENTWISE_BINARY and len(args) == 2:
+        x, y = args
+        if shapes.is_scalar(y) or shapes.same(x, y):
+            shapes.union(out, x) if isinstance(x, Value) else shapes.mark_scalar(out)
+        elif shapes.is_scalar(x):
+            shapes.union(out, y) if isinstance(y, Value) else shapes.mark_scalar(out)
+    elif fn in FULL_REDUCTIONS and "axis" not in op.kwargs and len(args) == 1 and "keepdims" not in op.kwargs:
+        shapes.mark_scalar(out)
+    elif fn in SHAPE_OF_ARGUMENT and len(args) > SHAPE_OF_ARGUMENT[fn]:
+        like = args[SHAPE_OF_ARGUMENT[fn]]
+        if isinstance(like, Value):
+            shapes.union(out, like)
+        elif shapes.is_scalar(like):
+            shapes.mark_scalar(out)
+    elif fn is np.broadcast_to and len(args) == 2 and isinstance(args[1], Value):
+        source = args[1].owner
+        if isinstance(source, Op) and source.kind == "call" and source.fn is np.shape:
+            shapes.union(out, source.args[0])

@@ -1,0 +1,32 @@
+"""Drops `unbroadcast(ct, x)` where `ct` certainly already has the shape of `x`.
+
+    %a_bar = tanh_grad ...                     (shape of %a, by shape analysis)
+    %b = unbroadcast(%a_bar, %a)       →       uses of %b read %a_bar
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .. import primitives
+from ..analyses.shapes import compute_shapes
+from ..ir import Function, Operand
+from .rewrite import replace_uses
+
+
+@dataclass(frozen=True)
+class ElideUnbroadcast:
+    name: ClassVar[str] = "elide_unbroadcast"
+
+    def run(self, fn: Function) -> bool:
+        shapes = compute_shapes(fn)
+        mapping: dict[int, Operand] = {}
+        for op in fn.walk():
+            if op.kind == "call" and op.fn is primitives.unbroadcast and len(op.args) == 2:
+                ct, like = op.args
+                if shapes.same(ct, like):
+                    mapping[id(op.result)] = ct
+        if mapping:
+            replace_uses(fn, mapping)
+        return bool(mapping)
