@@ -160,9 +160,9 @@ def setitem(x: Any, index: Any, value: Any) -> Any:
 
 @primitive
 def list_append(xs: list, x: Any) -> list:
-    """`xs.append(x)` as a value: the list with one more item (the same list object)."""
-    xs.append(x)
-    return xs
+    """`xs.append(x)` as a value: a new list with one more item (the old one is left
+    as it was, since the reverse sweep may still read it)."""
+    return [*xs, x]
 
 
 @primitive

@@ -28,37 +28,13 @@ EPS = 1e-6
 RTOL = {np.float64: 1e-5, np.float32: 2e-3}
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 
-# Known compiler bugs, by test and parameter id ("case" or "case-dtype"); each is a
-# minimal repro summary for the compiler's author. A fixed bug makes its test XPASS,
-# which fails the suite (strict), so the entry must then be removed.
-_ENUMERATE_START = "enumerate(X, 1) in a for loop: NoGradientError 'no derivative rule for enumerate'"
-_ENUMERATE_ZIP = "for i, (a, b) in enumerate(zip(X, Y)): NoGradientError 'no derivative rule for zip'"
-_MAX_THREE = "max(a, b, c) on floats: TypeError '<lambda>() takes 4 positional arguments but 5 were given' (rule is 2-ary)"
-_LOOP_VAR_AFTER = "for i in range(3): ...; return np.sum(x * i): SrcgradError \"name 'i' is not defined\""
-_TUPLE_EARLY_RETURN = (
-    "if c: return a, b / return d, e: seed() gets the tuple as one value (TypeError / ValueError "
-    "from np.zeros_like(result) on a tuple)"
-)
-_LIST_ALIAS = (
-    "ys = [x]; for i in range(2): ys.append(ys[-1] * 2.0); return np.sum(ys[-1]): gradient [0, 0], not [4, 4] "
-    "(the loop tape saves the list object, list_append mutates it, so ys[-1] is replayed on the final list)"
-)
-_RAISES = {
-    "for_enumerate_start": _ENUMERATE_START,
-    "for_enumerate_zip": _ENUMERATE_ZIP,
-    "builtin_max_three": _MAX_THREE,
-    "loop_variable_after_loop": _LOOP_VAR_AFTER,
-    "tuple_return_per_branch-positive": _TUPLE_EARLY_RETURN,
-    "tuple_return_per_branch-negative": _TUPLE_EARLY_RETURN,
-}
+# Known compiler bugs, by test and parameter id ("case" or "case-dtype"), each with a
+# minimal repro summary. A fixed bug makes its test XPASS, which fails the suite
+# (strict), so the entry must then be removed. None are known now.
 KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    "test_gradient_matches_finite_differences": {
-        **_RAISES,
-        "list_append_concatenate": _LIST_ALIAS,
-        "list_grown_and_read_in_loop": _LIST_ALIAS,
-    },
-    "test_gradient_shape_and_dtype": dict(_RAISES),
-    "test_optimize_false_matches_optimize_true": dict(_RAISES),
+    "test_gradient_matches_finite_differences": {},
+    "test_gradient_shape_and_dtype": {},
+    "test_optimize_false_matches_optimize_true": {},
 }
 
 

@@ -292,6 +292,12 @@ class _FunctionContext:
         """Names a compound statement assigns that matter outside it (bound before, or read anywhere)."""
         return [n for n in self.assigned_names(stmts) if n in env or n in self.loaded_names]
 
+    def loaded_outside(self, node: gast.AST) -> set[str]:
+        """Names read anywhere in the function except inside `node`."""
+        inside = {id(n) for n in gast.walk(node)}
+        return {n.id for n in gast.walk(self.node)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
     def stmt_If(self, stmt: gast.If, env: dict) -> None:
         cond = self.expr(stmt.test, env)
         if isinstance(cond, Const) or isinstance(cond, Static):
@@ -313,16 +319,22 @@ class _FunctionContext:
         for n in names:
             if n not in carried and n in envs[0]:
                 env[n] = envs[0][n]
+        # A tuple or list of the same length in both branches stays a compile-time sequence of
+        # merged items, so `return a, b` from two branches still gives two outputs.
+        shapes = [_merge_shape(envs[0].get(n, Const(None)), envs[1].get(n, Const(None))) for n in carried]
         for region, branch_env in zip(op.regions, envs):
             saved = self.builder
             self.builder = Builder(region, self.parsed.loc(stmt))
-            values = [self.operand(branch_env.get(n, Const(None))) for n in carried]
+            values = []
+            for n, shape in zip(carried, shapes):
+                values += [self.operand(leaf) for leaf in _leaves(branch_env.get(n, Const(None)), shape)]
             self.builder.op(Op("yield", values))
             self.builder = saved
-        op.results = [Value(n) for n in carried]
+        op.results = [Value(n) for n, shape in zip(carried, shapes) for _ in range(_count(shape))]
         self.builder.op(op)
-        for n, r in zip(carried, op.results):
-            env[n] = r
+        results = iter(op.results)
+        for n, shape in zip(carried, shapes):
+            env[n] = _rebuild(shape, results)
 
     def expr_IfExp(self, node: gast.IfExp, env: dict) -> Abstract:
         cond = self.expr(node.test, env)
@@ -351,13 +363,15 @@ class _FunctionContext:
                 self.assign(stmt.target, item, env)
                 self.block(stmt.body, env)
             return
-        _, start, stop, step, reverse, items = iteration
+        _, start, stop, step, reverse, item = iteration
         target_names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
+        used_after = self.loaded_outside(stmt)
         names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
+        names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
-        index = body.add_arg(target_names[0] if items is None and target_names else "i")
+        index = body.add_arg(target_names[0] if item is None and isinstance(stmt.target, gast.Name) else "i")
         args = [body.add_arg(n) for n in names]
         op = Op("for", [self.operand(start), self.operand(stop), self.operand(step), *inits], regions=[body])
         op.attrs["reverse"] = reverse
@@ -366,10 +380,7 @@ class _FunctionContext:
         saved = self.builder
         self.builder = Builder(body, saved.loc)
         self.at(stmt.target)
-        if items is None:
-            self.assign(stmt.target, index, body_env)
-        else:
-            self.assign(stmt.target, items(index), body_env)
+        self.assign(stmt.target, _item(item, index), body_env)
         self.block(stmt.body, body_env)
         self.at(stmt)
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
@@ -379,40 +390,57 @@ class _FunctionContext:
         env.update(zip(names, op.results))
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
-        """What a for loop iterates over: ("static", items) to unroll, or a counted range."""
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and not it.keywords:
+        """What a for loop iterates over: ("static", items) to unroll, or
+        ("range", start, stop, step, reverse, item) with `item(i)` the loop target at index i
+        (None: the index itself)."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name):
             callee = self.name(it.func, env)
             fn = callee.obj if isinstance(callee, Static) else None
-            if fn is builtins.range:
+            if fn is builtins.range and not it.keywords:
                 bounds = [self.expr(a, env) for a in it.args]
                 start, stop, step = _range_bounds(bounds)
                 return ("range", start, stop, step, False, None)
-            if fn is builtins.reversed and len(it.args) == 1:
+            if fn is builtins.reversed and len(it.args) == 1 and not it.keywords:
                 inner = self.iteration(it.args[0], env)
-                if inner[0] == "range" and inner[5] is None:
-                    return ("range", inner[1], inner[2], inner[3], True, None)
                 if inner[0] == "static":
                     return ("static", list(reversed(inner[1])))
-            if fn is builtins.enumerate and len(it.args) == 1:
-                seq = self.expr(it.args[0], env)
-                if isinstance(seq, Seq) and len(seq.items) <= UNROLL_LIMIT:
-                    return ("static", [Seq([Const(i), v]) for i, v in enumerate(seq.items)])
-                n = self.call_op(builtins.len, [seq], {}, "n")
-                return ("range", Const(0), n, Const(1), False,
-                        lambda i: Seq([i, self.call_op(operator.getitem, [seq, i], {}, "item")]))
-            if fn is builtins.zip and it.args:
+                return ("range", inner[1], inner[2], inner[3], not inner[4], inner[5])
+            if fn is builtins.enumerate and it.args:
+                offset = self.expr(it.args[1], env) if len(it.args) > 1 else Const(0)
+                for k in it.keywords:
+                    if k.arg == "start":
+                        offset = self.expr(k.value, env)
+                inner = self.iteration(it.args[0], env)
+                if inner[0] == "static" and isinstance(offset, Const):
+                    return ("static", [Seq([Const(offset.value + j), v]) for j, v in enumerate(inner[1])])
+                if inner[0] == "static":
+                    inner = self.indexed(Seq(list(inner[1]), "list"))
+                _, start, stop, step, reverse, item = inner
+
+                def count(i: Any) -> Abstract:
+                    position = i if start == Const(0) else self.binary(operator.sub, i, start, it)
+                    if step != Const(1):
+                        position = self.binary(operator.floordiv, position, step, it)
+                    return position if offset == Const(0) else self.binary(operator.add, position, offset, it)
+
+                return ("range", start, stop, step, reverse, lambda i: Seq([count(i), _item(item, i)]))
+            if fn is builtins.zip and it.args and not it.keywords:
                 seqs = [self.expr(a, env) for a in it.args]
-                if all(isinstance(s, Seq) for s in seqs) and all(len(s.items) <= UNROLL_LIMIT for s in seqs):
-                    return ("static", [Seq(list(t)) for t in zip(*(s.items for s in seqs))])
-                lengths = [self.call_op(builtins.len, [s], {}, "n") for s in seqs]
+                if all(isinstance(q, Seq) and len(q.items) <= UNROLL_LIMIT for q in seqs):
+                    return ("static", [Seq(list(t)) for t in zip(*(q.items for q in seqs))])
+                lengths = [self.call_op(builtins.len, [q], {}, "n") if not isinstance(q, Seq) else Const(len(q.items))
+                           for q in seqs]
                 n = lengths[0] if len(lengths) == 1 else self.call_op(builtins.min, lengths, {}, "n")
                 return ("range", Const(0), n, Const(1), False,
-                        lambda i: Seq([self.call_op(operator.getitem, [s, i], {}, "item") for s in seqs]))
+                        lambda i: Seq([self.call_op(operator.getitem, [q, i], {}, "item") for q in seqs]))
         seq = self.expr(it, env)
         if isinstance(seq, Seq) and len(seq.items) <= UNROLL_LIMIT:
             return ("static", list(seq.items))
         if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
             return ("static", [Const(v) for v in seq.value])
+        return self.indexed(seq)
+
+    def indexed(self, seq: Abstract) -> tuple:
         n = self.call_op(builtins.len, [seq], {}, "n")
         return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
 
@@ -634,6 +662,13 @@ class _FunctionContext:
             raise self.error(node.func, "calling a value that is only known at run time",
                              "call a function by its name")
         fn = callee.obj
+        if fn in (builtins.max, builtins.min) and not kwargs and (len(args) > 2 or (
+                len(args) == 1 and isinstance(args[0], Seq) and args[0].items)):
+            items = args if len(args) > 2 else args[0].items
+            value = items[0]
+            for other in items[1:]:  # pairwise, first wins on ties, as Python's max/min
+                value = self.call(callee, [value, other], {}, node)
+            return value
         if fn is builtins.len and len(args) == 1 and isinstance(args[0], Seq):
             return Const(len(args[0].items))
         if fn in (builtins.tuple, builtins.list) and len(args) == 1 and isinstance(args[0], Seq):
@@ -710,6 +745,41 @@ class _FunctionContext:
         fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])
         return LocalFunction(gast.copy_location(fdef, node), self.parsed, env, self.scope.path)
+
+
+def _merge_shape(a: Abstract, b: Abstract) -> Any:
+    """The common structure of two branch values: None (one value) or (kind, [item shapes])."""
+    none = Const(None)
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
+        return (a.kind, [_merge_shape(x, y) for x, y in zip(a.items, b.items)])
+    if isinstance(a, Seq) and b == none:  # a result not yet set on the other path
+        return (a.kind, [_merge_shape(x, none) for x in a.items])
+    if isinstance(b, Seq) and a == none:
+        return (b.kind, [_merge_shape(none, y) for y in b.items])
+    return None
+
+
+def _leaves(value: Abstract, shape: Any) -> list:
+    if shape is None:
+        return [value]
+    kind, items = shape
+    parts = value.items if isinstance(value, Seq) else [Const(None)] * len(items)
+    return [leaf for part, item in zip(parts, items) for leaf in _leaves(part, item)]
+
+
+def _count(shape: Any) -> int:
+    return 1 if shape is None else sum(_count(item) for item in shape[1])
+
+
+def _rebuild(shape: Any, results: Any) -> Abstract:
+    if shape is None:
+        return next(results)
+    kind, items = shape
+    return Seq([_rebuild(item, results) for item in items], kind)
+
+
+def _item(item: Callable[[Any], Abstract] | None, index: Any) -> Abstract:
+    return index if item is None else item(index)
 
 
 def _range_bounds(bounds: list) -> tuple:
