@@ -2,6 +2,7 @@
 
     f ─parse─▶ gast ─canonicalize─▶ ─lower─▶ ir.Function (SSA) ─activity─▶
       ─reverse_mode─▶ adjoint ─simplify (copy propagation · unbroadcast elision · dce · cse, to a fixed point)─▶
+      ─tape_shapes_only─▶
       ─codegen─▶ source
 """
 
@@ -18,12 +19,13 @@ from .ir import Function, Value
 from .ir.builder import Builder
 from .ir.printer import print_function
 from .ir.verifier import verify
-from .passes import run_to_fixed_point, verify_enabled
+from .passes import run_pass, run_to_fixed_point, verify_enabled
 from .rules import load_builtin_rules
 from .transforms.copy_propagation import CopyPropagation
 from .transforms.cse import CommonSubexpressionElimination
 from .transforms.dce import DeadCodeElimination
 from .transforms.elide_unbroadcast import ElideUnbroadcast
+from .transforms.tape_shapes import TapeShapesOnly
 from .transforms.reverse_mode import differentiate_ir
 
 SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), DeadCodeElimination(), CommonSubexpressionElimination())
@@ -98,6 +100,7 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
         verify(adjoint)
     if options.optimize:
         run_to_fixed_point(SIMPLIFY, adjoint, check=check)
+        run_pass(TapeShapesOnly(), adjoint, check=check)
     ir_text = print_function(adjoint)
     if stop_after == "reverse":
         return None, ir_text

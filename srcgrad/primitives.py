@@ -84,6 +84,11 @@ def method(name: str) -> Method:
 @primitive
 def unbroadcast(ct: Any, like: Any) -> Any:
     """Sum a cotangent back to the shape of the operand it belongs to (undo broadcasting)."""
+    try:
+        if ct.shape == like.shape:  # the common case, checked without NumPy calls
+            return ct
+    except AttributeError:
+        pass
     return unbroadcast_to(ct, np.shape(like))
 
 
@@ -93,7 +98,8 @@ def unbroadcast_to(ct: Any, shape: tuple) -> Any:
     ct_shape = np.shape(ct)
     if ct_shape == shape:
         return ct
-    ct = np.asarray(ct)
+    if not isinstance(ct, np.ndarray):
+        ct = np.asarray(ct)
     lead = len(ct_shape) - len(shape)
     if lead > 0:
         ct = ct.sum(axis=tuple(range(lead)))
@@ -133,6 +139,20 @@ def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     if np.issubdtype(dtype, np.inexact) and np.result_type(grad_ys) != dtype:
         return np.asarray(grad_ys).astype(dtype)
     return grad_ys
+
+
+@primitive
+def scalar_seed(grad_ys: Any) -> Any:
+    """The seed of an output known to be a scalar: 1.0 (which takes the output's dtype in
+    arithmetic), or the user's `grad_ys`, which must be a scalar too."""
+    if grad_ys is None:
+        return 1.0
+    if np.shape(grad_ys) not in ((), (1,)):
+        raise ValueError(
+            f"grad_ys for the output has shape {np.shape(grad_ys)}, but the output has shape (); "
+            f"pass a scalar seed"
+        )
+    return np.reshape(grad_ys, ()) if np.shape(grad_ys) else grad_ys
 
 
 @primitive

@@ -9,6 +9,7 @@ drop `unbroadcast` calls that cannot change anything.
 
 from __future__ import annotations
 
+import builtins
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +31,11 @@ ELEMENTWISE_BINARY = {
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
 }  # fmt: skip
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
+SCALAR_RESULTS = {primitives.scalar_seed, builtins.len, np.ndim, np.size, builtins.float, builtins.int}
 SHAPE_OF_ARGUMENT = {  # callee → which argument the result is shaped like
     primitives.seed: 1, helpers.unbroadcast: 1, helpers.matmul_grad_x: 1, helpers.matmul_grad_y: 2,
     helpers.dot_grad_x: 1, helpers.dot_grad_y: 2, helpers.getitem_grad: 1, primitives.setitem: 0,
-    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1,
+    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1, helpers.expand_like: 1,
 }  # fmt: skip
 
 
@@ -107,6 +109,11 @@ def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
             shapes.union(out, y) if isinstance(y, Value) else shapes.mark_scalar(out)
     elif fn in FULL_REDUCTIONS and "axis" not in op.kwargs and len(args) == 1 and "keepdims" not in op.kwargs:
         shapes.mark_scalar(out)
+    elif fn in SCALAR_RESULTS:
+        shapes.mark_scalar(out)
+    elif fn is operator.getitem and isinstance(args[0], Value) and isinstance(args[1], Const) and \
+            isinstance(args[1].value, int) and isinstance(args[0].owner, Op) and args[0].owner.fn is np.shape:
+        shapes.mark_scalar(out)  # one dimension of a shape: an int
     elif fn in SHAPE_OF_ARGUMENT and len(args) > SHAPE_OF_ARGUMENT[fn]:
         like = args[SHAPE_OF_ARGUMENT[fn]]
         if isinstance(like, Value):

@@ -269,6 +269,8 @@ class _FunctionContext:
             return list(value.items)
         if isinstance(value, Const) and isinstance(value.value, (tuple, list)):
             return [Const(v) for v in value.value]
+        if isinstance(value, Value):
+            value.maybe_sequence = True
         return [self.call_op(operator.getitem, [value, Const(i)], {}, "item") for i in range(n)]
 
     # -- control flow ----------------------------------------------------------------
@@ -591,6 +593,8 @@ class _FunctionContext:
                 return Seq(base.items[index.value], base.kind)
         if isinstance(base, Const) and isinstance(index, Const):
             return Const(base.value[index.value])
+        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, int):
+            base.maybe_sequence = True
         return self.call_op(operator.getitem, [base, index], {}, "t")
 
     def index(self, node: gast.expr, env: dict) -> Abstract:
@@ -681,7 +685,7 @@ class _FunctionContext:
             target is not fn or not _is_library(fn)
         ):
             return self.inline(target, callee.spec, args, kwargs, node)
-        return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec if not _is_library(fn) else ())
+        return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec)
 
     def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
         if fn in self.lowering.inlining or fn is self.lowering.fn:

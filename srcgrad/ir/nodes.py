@@ -24,6 +24,8 @@ class Value:
     hint: str
     """The user's name for it (or a derived one); the back end makes it unique."""
     owner: Union["Op", "Block", None] = None
+    maybe_sequence: bool = False
+    """Unpacked or indexed by position, so possibly a tuple or list: its cotangents add item by item."""
 
     def __repr__(self) -> str:
         return f"<Value {self.hint} {id(self):x}>"

@@ -16,6 +16,7 @@ from ..primitives import primitive, unbroadcast, unbroadcast_to
 __all__ = [
     "unbroadcast",
     "unbroadcast_to",
+    "expand_like",
     "safe_div",
     "safe_mul",
     "safe_log",
@@ -38,9 +39,22 @@ __all__ = [
 
 
 @primitive
+def expand_like(ct: Any, like: Any) -> Any:
+    """`ct` broadcast to the shape of `like`, as a new array (the cotangent of a reduction's input)."""
+    shape = np.shape(like)
+    if np.shape(ct) == shape:
+        return ct
+    out = np.empty(shape, dtype=np.result_type(ct, like))
+    out[...] = ct
+    return out
+
+
+@primitive
 def safe_div(ct: Any, d: Any) -> Any:
     """`ct / d`, but exactly 0 where `ct` is 0: a zero cotangent wins over an infinite slope."""
-    if np.all(d != 0):
+    if type(d) in (int, float) and d != 0:
+        return ct / d
+    if d.all() if isinstance(d, np.ndarray) else np.all(d != 0):  # no zero divisor: plain division
         return ct / d
     with np.errstate(divide="ignore", invalid="ignore"):
         q = ct / d
@@ -127,7 +141,8 @@ def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
 @primitive
 def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `x` in `x @ y` (NumPy's matmul rules for 1-D operands and batches)."""
-    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    x_ndim = x.ndim if isinstance(x, np.ndarray) else np.ndim(x)
+    y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
     if x_ndim == 2 and y_ndim == 2:
         return ct @ y.T
     if y_ndim == 1:
@@ -141,7 +156,8 @@ def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
 @primitive
 def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
     """The cotangent of `y` in `x @ y`."""
-    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    x_ndim = x.ndim if isinstance(x, np.ndarray) else np.ndim(x)
+    y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
     if x_ndim == 2 and y_ndim == 2:
         return x.T @ ct
     if x_ndim == 1:
@@ -236,6 +252,8 @@ def builtin_sum_grad(ct: Any, xs: Any) -> Any:
 
 @primitive
 def add_seq(a: Any, b: Any) -> Any:
-    """Add two cotangents of a list or tuple, item by item."""
-    items = [x + y for x, y in zip(a, b)]
-    return tuple(items) if isinstance(a, tuple) else items
+    """Add two cotangents that may be lists or tuples (item by item) or arrays."""
+    if isinstance(a, (list, tuple)):
+        items = [add_seq(x, y) for x, y in zip(a, b)]
+        return tuple(items) if isinstance(a, tuple) else items
+    return a + b

@@ -12,6 +12,7 @@ from .helpers import (
     concatenate_grad,
     dot_grad_x,
     dot_grad_y,
+    expand_like,
     expand_reduced,
     getitem_grad,
     matmul_grad_x,
@@ -98,7 +99,7 @@ def sum_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore[
     """Every summed element gets the cotangent of its sum."""
     if axis is not None and not keepdims:
         ct = np.expand_dims(ct, axis)
-    return np.broadcast_to(ct, np.shape(x))
+    return expand_like(ct, x)
 
 
 @vjp_rule(np.mean)
@@ -106,7 +107,7 @@ def mean_vjp(ct, out, x, axis=None, dtype=None, keepdims=False):  # type: ignore
     """Like sum, divided by the number of elements averaged."""
     if axis is not None and not keepdims:
         ct = np.expand_dims(ct, axis)
-    return np.broadcast_to(ct * (np.size(out) / np.size(x)), np.shape(x))
+    return expand_like(ct * (np.size(out) / np.size(x)), x)
 
 
 def _extremum_vjp(ct, out, x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
@@ -165,6 +166,7 @@ defvjp(
     lambda ct, out, a, d: safe_div(ct, d),
     lambda ct, out, a, d: -safe_mul(safe_div(ct, d), out),
 )
+defvjp(expand_like, lambda ct, out, g, like: unbroadcast(ct, g))
 defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
 

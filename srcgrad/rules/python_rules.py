@@ -93,6 +93,7 @@ defvjp(primitives.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 nondifferentiable(primitives.stop_gradient)
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
 defvjp(primitives.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
+defvjp(primitives.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))
 nondifferentiable(
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
     operator.not_, operator.invert, operator.and_, operator.or_, operator.is_, operator.is_not,

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import primitives
 from ..analyses.activity import Activity, _loop_slots
+from ..analyses.shapes import compute_shapes
 from ..errors import InternalError, NoGradientError, SrcgradError, register_hint
 from ..ir import Block, Const, Function, Op, Value
 from ..ir.builder import Builder, Sym
@@ -78,12 +79,27 @@ class FromIf(Available):
         return self.parent.primal(self.exported[id(v)])
 
 
+# Views and metadata of values the reverse loop already has are recomputed there, not taped.
+REMATERIALIZE = {operator.getitem, np.shape, np.ndim, np.transpose}
+
+
 class FromLoop(Available):
-    """A loop body: values defined in it are pushed on a list forwards and popped backwards."""
+    """A loop body: values defined in it are pushed on a list forwards and popped backwards
+    (or, when they are cheap views of values the reverse loop has, recomputed there)."""
 
     def __init__(self, parent: Available, op: Op, reverse_body: Block, index: Value | None):
         self.parent, self.op, self.reverse_body, self.index = parent, op, reverse_body, index
         self.popped: dict[int, Value] = {}
+        self.prologue = 0
+        """How many ops (pops, recomputations) open the reverse body."""
+
+    def _rematerializable(self, v: Value) -> bool:
+        owner = v.owner
+        if not (isinstance(owner, Op) and owner.kind == "call" and owner.fn in REMATERIALIZE):
+            return False
+        body = self.op.regions[0]
+        return all(defining_block(a) is not body or (self.index is not None and a is body.args[0])
+                   for a in owner.operands())
 
     def root(self) -> Available:
         return self.parent.root()
@@ -94,6 +110,14 @@ class FromLoop(Available):
             return self.parent.primal(v)
         if self.index is not None and v is body.args[0]:
             return self.index  # the reverse loop runs over the same indices
+        if id(v) not in self.popped and self._rematerializable(v):
+            owner = v.owner
+            assert isinstance(owner, Op)
+            again = Op("call", [self.primal(a) for a in owner.args], {k: self.primal(a) for k, a in owner.kwargs.items()},
+                       [Value(v.hint)], fn=owner.fn, loc=owner.loc)
+            self.reverse_body.insert(self.prologue, again)
+            self.prologue += 1
+            self.popped[id(v)] = again.result
         if id(v) not in self.popped:
             root = self.root()
             assert isinstance(root, Available)
@@ -103,7 +127,8 @@ class FromLoop(Available):
             where = 0 if isinstance(v.owner, Block) else body.ops.index(v.owner) + 1
             body.insert(where, Op("push", [tape.result, v], loc=self.op.loc))
             pop = Op("pop", [tape.result], {}, [Value(v.hint)], loc=self.op.loc)
-            self.reverse_body.insert(len(self.popped), pop)
+            self.reverse_body.insert(self.prologue, pop)
+            self.prologue += 1
             self.popped[id(v)] = pop.result
         return self.popped[id(v)]
 
@@ -170,7 +195,10 @@ class Cotangents:
 
 
 def is_sequence(v: Any) -> bool:
-    """Whether `v` is a list or tuple built in the function (its cotangent is one too)."""
+    """Whether `v` may be a list or tuple (its cotangent is one too): built in the function,
+    or unpacked by position (`a, b = f(x)`), as multi-output functions are."""
+    if isinstance(v, Value) and v.maybe_sequence:
+        return True
     owner = v.owner if isinstance(v, Value) else None
     if isinstance(owner, Op):
         return owner.kind == "call" and owner.fn in SEQUENCE_BUILDERS
@@ -438,7 +466,10 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
                 cts.accumulate(y, builder.call(operator.getitem, seeds, Const(i), hint=f"{y.hint}_bar"))
     elif outputs and activity.is_active(outputs[0]):
         y = outputs[0]
-        cts.accumulate(y, builder.call(primitives.seed, grad_ys, y, hint=f"{y.hint}_bar"))
+        if compute_shapes(primal).is_scalar(y):  # no need to keep the value only for its shape
+            cts.accumulate(y, builder.call(primitives.scalar_seed, grad_ys, hint=f"{y.hint}_bar"))
+        else:
+            cts.accumulate(y, builder.call(primitives.seed, grad_ys, y, hint=f"{y.hint}_bar"))
 
     transform.block(body, cts, avail, builder, ops=forward_ops)
 
