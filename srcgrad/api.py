@@ -178,6 +178,8 @@ class _Adjoint:
                 g = None if self.options.unconnected_gradients == "none" else np.zeros_like(reference)
             elif reference is not None:
                 g = _like(g, reference)
+            elif isinstance(g, np.ndarray) and g.ndim == 0:
+                g = g[()]  # an intermediate's gradient: a NumPy scalar, as NumPy gives for 0-d results
             fixed.append(g)
         out = fixed[0] if self.options.single else tuple(fixed)
         return (value, out) if self.options.with_value else out

@@ -37,6 +37,9 @@ from ..rules.helpers import add_seq
 Inliner = Callable[[Any, Builder, list, dict], Any]
 """Lowers a Python function (a user rule) into `builder` with the given abstract arguments."""
 
+_PROVISIONAL = {"t", "ct", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item"}
+"""Names lowering gives values the user did not name: a cotangent they become is renamed."""
+
 SEQUENCE_BUILDERS = (primitives.pack, primitives.make_list, primitives.list_append)
 
 
@@ -181,8 +184,8 @@ class Cotangents:
     def accumulate(self, v: Value, contribution: Any) -> None:
         current = self.get(v)
         if current is None:
-            if isinstance(contribution, Value) and contribution.hint in ("t", "ct") or (
-                isinstance(contribution, Value) and contribution.hint.startswith(f"{v.hint}_bar")
+            if isinstance(contribution, Value) and (
+                contribution.hint in _PROVISIONAL or contribution.hint.startswith(f"{v.hint}_bar")
             ):
                 contribution.hint = f"{v.hint}_bar"
             self.set(v, contribution)
