@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .primitives import stop_gradient
-from .rules import is_nondifferentiable, load_builtin_rules, lookup, nondifferentiable
+from .rules import is_nondifferentiable, nondifferentiable
 
 __all__ = [
     "relu",
@@ -80,17 +80,6 @@ if not is_nondifferentiable(_loss_shape):
     nondifferentiable(_loss_shape)
 
 
-def _has_rule(fn: Any) -> bool:
-    load_builtin_rules()
-    return lookup(fn) is not None
-
-
-# log1p(u) is exact for small u where log(1 + u) loses digits (float32 softplus(-7) is off by 5e-5
-# relatively); the code uses it when srcgrad has its derivative rule. A module constant, so srcgrad
-# folds the test and the adjoint holds one branch.
-_LOG1P_DIFFERENTIABLE = _has_rule(np.log1p)
-
-
 # --- activations ----------------------------------------------------------------
 
 
@@ -141,11 +130,7 @@ def softplus(x: Any) -> Any:
     # At x = 0 both pieces follow the x >= 0 branch: 1 + (-1/2) = sigmoid(0).
     positive_part = np.where(nonnegative, x, np.zeros_like(x))
     neg_abs = np.where(nonnegative, -x, x)
-    if _LOG1P_DIFFERENTIABLE:
-        tail = np.log1p(np.exp(neg_abs))
-    else:
-        tail = np.log(1 + np.exp(neg_abs))
-    return positive_part + tail
+    return positive_part + np.log1p(np.exp(neg_abs))
 
 
 def softsign(x: Any) -> Any:
@@ -201,11 +186,7 @@ def sigmoid_cross_entropy_with_logits(labels: Any, logits: Any) -> Any:
     nonnegative = logits >= 0
     relu_logits = np.where(nonnegative, logits, np.zeros_like(logits))
     neg_abs_logits = np.where(nonnegative, -logits, logits)
-    if _LOG1P_DIFFERENTIABLE:
-        tail = np.log1p(np.exp(neg_abs_logits))
-    else:
-        tail = np.log(1 + np.exp(neg_abs_logits))
-    return relu_logits - logits * labels + tail
+    return relu_logits - logits * labels + np.log1p(np.exp(neg_abs_logits))
 
 
 def mean_squared_error(labels: Any, predictions: Any) -> Any:
