@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import expand_reduced, prod_grad, reject, safe_div, unbroadcast
+from .helpers import expand_reduced, prod_grad, reject, safe_div, select, unbroadcast
 from .more_helpers import (
     cumprod_grad,
     cumprod_jvp,
@@ -69,7 +69,8 @@ def nansum_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, ini
 
 
 def _not_nan_count(x, axis):  # type: ignore[no-untyped-def]
-    return np.sum(np.logical_not(np.isnan(x)), axis=axis, keepdims=True)
+    """How many elements of each slice are not NaN, in x's dtype (an integer count would promote float32)."""
+    return np.sum(reject(np.isnan(x), np.ones_like(x)), axis=axis, keepdims=True)
 
 
 @vjp_rule(np.nanmean)
@@ -102,7 +103,7 @@ def nanstd_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=Fa
 
 def share_among_ties(ct, x, extreme, axis):  # type: ignore[no-untyped-def]
     """ct split equally among the elements equal to the (kept-dims) extreme of their slice."""
-    hits = x == extreme
+    hits = select(x == extreme, np.ones_like(x))  # 1 at a tie, in x's dtype
     return safe_div(ct * hits, np.sum(hits, axis=axis, keepdims=True))
 
 

@@ -163,6 +163,7 @@ for _helper, _partial in [
     (concatenate_grad, lambda ct, out, g, xs, axis=0: emit(np.concatenate, ct, axis=axis)),
     (unstack, lambda ct, out, g, xs, axis=0: emit(np.stack, ct, axis=axis)),
     (sequence_grad, lambda ct, out, g, xs: sequence_vjp(ct, xs)),
+    (astype_like, lambda ct, out, g, x: astype_like(ct, g)),
 ]:
-    if lookup(_helper) is None:  # numpy_rules' concatenate, stack and array emit these
+    if lookup(_helper) is None:  # numpy_rules' concatenate, stack, array and astype emit these
         defvjp(_helper, _partial)
