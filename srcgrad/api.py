@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -81,7 +82,7 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     generated, ir_text = pipeline.differentiate(fn, options)
     assert generated is not None
     parsed = parse_function(fn)
-    origin = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__} ({parsed.file}:{parsed.first_line})"
+    origin = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__} ({os.path.basename(parsed.file)}:{parsed.first_line})"
     text = module_source(generated, origin)
     meta = {"name": generated.name, "helpers": generated.helpers, "frees": generated.frees}
     path = cache.store(cache_key, text, meta) if cache.enabled() else None

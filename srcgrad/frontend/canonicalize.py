@@ -61,6 +61,16 @@ def _has(node: gast.AST, kinds: tuple) -> bool:
     return False
 
 
+def _always_returns(stmts: list[gast.stmt]) -> bool:
+    """Whether every path through `stmts` ends in a return."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    return isinstance(last, gast.If) and _always_returns(last.body) and _always_returns(last.orelse)
+
+
 class _Names:
     def __init__(self, taken: set[str]):
         self.taken = taken
@@ -115,6 +125,19 @@ class _Rewriter:
         """Rewrite a statement list; returns it and the flags it may set."""
         out: list[gast.stmt] = []
         for k, stmt in enumerate(stmts):
+            rest = stmts[k + 1 :]
+            if isinstance(stmt, gast.If) and rest and loop is None:
+                # `if c: ...; return a` then more code: the rest becomes the else branch, no flag needed.
+                if _always_returns(stmt.body):
+                    stmt.orelse = stmt.orelse + rest
+                    rest = []
+                elif stmt.orelse and _always_returns(stmt.orelse):
+                    stmt.body = stmt.body + rest
+                    rest = []
+                if not rest:
+                    new, flags = self.stmt(stmt, loop)
+                    out.extend(new)
+                    return out, flags
             new, flags = self.stmt(stmt, loop)
             out.extend(new)
             if flags and k + 1 < len(stmts):
