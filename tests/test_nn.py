@@ -145,10 +145,6 @@ def test_activation_second_derivative(name: str, dtype: str) -> None:
     close(g2, case["tf_output"][dtype]["second_derivative"], dtype)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "srcgrad compiler bug: the disk-cache key of srcgrad.grad(f) ignores f (backend/cache.py's "
-    "reachable_sources skips functions defined in srcgrad.*, and the grad object is one), so "
-    "srcgrad.grad(srcgrad.grad(g)) reuses the adjoint compiled for srcgrad.grad(srcgrad.grad(f))"))
 def test_second_derivatives_of_two_functions_share_no_cache_entry(monkeypatch) -> None:
     monkeypatch.setenv("SRCGRAD_CACHE", "1")
     x = np.array(ORACLE["act_sigmoid"]["inputs"]["points"])

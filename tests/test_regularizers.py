@@ -105,9 +105,6 @@ def two_scales(w1, w2):
     return small(w1) + large(w2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "srcgrad compiler bug: two closures made by one factory (l2_regularizer(0.1), l2_regularizer(0.2)) "
-    "share one name for their free variable 'scale' in the adjoint, so both read one of the scales"))
 def test_two_regularizers_of_one_kind_in_one_loss() -> None:
     w1 = np.array([1.0, -2.0], dtype=np.float32)
     w2 = np.array([0.5, 3.0], dtype=np.float32)

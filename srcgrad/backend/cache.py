@@ -28,6 +28,7 @@ from ..frontend.source import unwrap
 from ..rules.registry import user_rules_fingerprint
 
 MAGIC = "# srcgrad-cache v1"
+_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
 
 
 def enabled() -> bool:
@@ -64,8 +65,8 @@ def reachable_sources(fn: Any) -> list[str]:
             return
         seen.add(id(f))
         module = getattr(f, "__module__", "") or ""
-        if module.split(".")[0] in ("numpy", "scipy", "srcgrad"):
-            return
+        if module.split(".")[0] in ("numpy", "scipy") or module.startswith(_SRCGRAD_INTERNALS):
+            return  # covered by the versions (and srcgrad's own source) in the key
         try:
             sources.append(f"{module}.{f.__qualname__}\n{inspect.getsource(f)}")
         except (OSError, TypeError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import primitives
-from .helpers import astype_like, concatenate_grad, reject, sequence_grad, unbroadcast, unstack
+from .helpers import add_seq, astype_like, concatenate_grad, reject, sequence_grad, unbroadcast, unstack
 from .more_helpers import (
     PAD_MODES,
     any_condition,
@@ -167,3 +167,5 @@ for _helper, _partial in [
 ]:
     if lookup(_helper) is None:  # numpy_rules' concatenate, stack, array and astype emit these
         defvjp(_helper, _partial)
+if lookup(add_seq) is None:  # reverse mode adds the cotangents of a list or tuple with it
+    defvjp(add_seq, lambda ct, out, a, b: ct, lambda ct, out, a, b: ct)

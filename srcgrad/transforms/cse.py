@@ -21,7 +21,7 @@ def _key(a: Any, renamed: dict[int, Value]) -> Any:
     if isinstance(a, Value):
         return ("v", id(renamed.get(id(a), a)))
     if isinstance(a, Free):
-        return ("f", a.name)
+        return ("f", a.spec)
     if isinstance(a, Const):
         return ("c", type(a.value).__name__, repr(a.value))
     return ("?", repr(a))
