@@ -8,8 +8,7 @@
     print(cost.source)          # the generated adjoint: plain, readable NumPy
 """
 
-__version__ = "0.1.0"
-
+from .version import __version__  # noqa: E402
 from .api import differentiate, grad, show, value_and_grad  # noqa: E402
 from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
 from .primitives import stop_gradient  # noqa: E402

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from ..frontend.resolve import MISSING, lookup_free
 from ..frontend.source import unwrap
 from ..rules.registry import user_rules_fingerprint

@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from .. import primitives
-from ..ir.builder import Sym
+from ..primitives import Symbolic
 from .helpers import astype_like, builtin_sum_grad, getitem_grad, safe_div, select, unbroadcast
 from .numpy_rules import power_base, power_exponent
 from .registry import defvjp, lookup, nondifferentiable, zero_vjp
@@ -81,7 +81,7 @@ defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, x
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
     """A cast passes the cotangent back in the input's dtype; a cast to integers carries nothing."""
-    if not isinstance(dtype, Sym) and not np.issubdtype(np.dtype(dtype), np.inexact):
+    if not isinstance(dtype, Symbolic) and not np.issubdtype(np.dtype(dtype), np.inexact):
         return None
     return astype_like(ct, x)
 
