@@ -127,6 +127,13 @@ def _is_integer(x: Any) -> bool:
     return dtype is not None and np.dtype(dtype).kind in "iub"
 
 
+def _is_complex(x: Any) -> bool:
+    if isinstance(x, complex):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind == "c"
+
+
 def _like(g: Any, x: Any) -> Any:
     """A gradient with the shape and dtype of the value it is the gradient of."""
     if g is None:
@@ -163,6 +170,12 @@ class _Adjoint:
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         values = [bound.arguments[p] for p in self.params]
+        for entry in self.options.wrt:
+            if isinstance(entry, int) and _is_complex(values[entry]):
+                raise TypeError(
+                    f"{self.fn.__qualname__}: argument {self.params[entry]!r} is complex; srcgrad differentiates "
+                    f"real-valued code only: pass the real and imaginary parts as separate real arrays"
+                )
         compiled = self.compiled()
         compiled.refresh()
         result = compiled.function(*values, grad_ys)
@@ -178,6 +191,11 @@ class _Adjoint:
             if reference is not None and _is_integer(reference):
                 g = None if self.options.unconnected_gradients == "none" else np.zeros_like(reference)
             elif reference is not None:
+                if _is_complex(g):
+                    raise TypeError(
+                        f"{self.fn.__qualname__}: the gradient w.r.t. {entry!r} came out complex: srcgrad's rules "
+                        f"are for real values; keep complex numbers out of the differentiated path"
+                    )
                 g = _like(g, reference)
             elif isinstance(g, np.ndarray) and g.ndim == 0:
                 g = g[()]  # an intermediate's gradient: a NumPy scalar, as NumPy gives for 0-d results

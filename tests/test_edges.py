@@ -429,3 +429,12 @@ def test_result_types_follow_wrt():
     assert srcgrad.grad(y_of_x, wrt="x")(f32(1.0)) == 2.0
     g = srcgrad.grad(y_of_x)(1.0)
     assert type(g) is float and g == 2.0
+
+
+def abs_squared(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def test_complex_inputs_are_a_clear_error():
+    with pytest.raises(TypeError, match="argument 'z' is complex; srcgrad differentiates real-valued code only"):
+        srcgrad.grad(abs_squared)(np.array([1 + 2j, 3 - 1j]))
