@@ -22,7 +22,7 @@ def item_assignment(x):
 
 
 def no_rule(x):
-    return np.sum(np.frexp(x)[0])
+    return np.sum(np.i0(x))
 
 
 def recursive(x, n):

@@ -133,18 +133,18 @@ def test_integer_values_carry_no_gradient():
 
 # --- functions without a rule; piecewise-constant and integer-valued functions ----------------
 def opaque(x):
-    return np.sum(np.frexp(x)[0])
+    return np.sum(np.i0(x))
 
 
 def opaque_stopped(x):
-    return np.sum(np.frexp(stop_gradient(x))[0]) + np.sum(x)
+    return np.sum(np.i0(stop_gradient(x))) + np.sum(x)
 
 
 def test_no_rule_on_the_path_raises():
     with pytest.raises(srcgrad.NoGradientError) as info:
         srcgrad.grad(opaque)(np.ones(3))
     assert isinstance(info.value, LookupError)
-    assert "no derivative rule for numpy.frexp" in str(info.value)
+    assert "no derivative rule for numpy.i0" in str(info.value)
 
 
 def test_no_rule_off_the_path_is_fine():

@@ -84,6 +84,8 @@ class RuleCase:
     kwargs: dict = field(default_factory=dict)
     squared: tuple = ()
     variant: str = ""
+    float32: bool = True
+    """Whether to check float32 inputs too (`math` functions compute in float64)."""
     rtol: float = 1.0
     """A multiplier of the default tolerance (ill-conditioned decompositions)."""
 
@@ -197,7 +199,8 @@ CASES: list[RuleCase] = [
     unary(np.cbrt, nonzero), unary(np.reciprocal, nonzero), unary(np.fabs, nonzero), unary(np.conjugate),
     unary(np.real), unary(np.nan_to_num),
     binary(np.remainder, fraction, divisor), binary(np.fmod, fraction, divisor), binary(np.copysign, nonzero, nonzero),
-    binary(np.fmax), binary(np.fmin),
+    binary(np.fmax), binary(np.fmin), binary(np.divmod, fraction, divisor), binary(np.nextafter),
+    unary(np.frexp, nonzero), unary(np.modf, fraction), unary(np.real_if_close),
     RuleCase(np.ldexp, (D(real), R(lambda rng, shapes: rng.integers(-2, 3, shapes[0]).astype(np.int32))), UNARY),
     RuleCase(np.clip, (D(real), K(-0.5), K(0.5)), UNARY, variant="constants"),
     RuleCase(np.clip, (D(real), K(None), K(0.3)), UNARY, variant="upper"),
@@ -213,6 +216,7 @@ CASES: list[RuleCase] = [
     *[reduction(fn, distinct, shapes=[((3,),), ((2, 3),)], **kw) for fn in (np.ptp,) for kw in ({}, {"axis": 0})],
     *[reduction(np.median, distinct, shapes=[((3,),), ((4,),), ((2, 4),)], **kw) for kw in ({}, {"axis": -1})],
     reduction(np.median, distinct, shapes=[((3, 4),)], axis=0, keepdims=True),
+    *[reduction(np.nanprod, with_nan, shapes=[((4,),), ((2, 3),)], **kw) for kw in ({}, {"axis": 0})],
     # averages
     RuleCase(np.average, (D(real),), VECTORS, variant="unweighted"),
     RuleCase(np.average, (D(real), K(None), D(positive)), [((3,), (3,)), ((2, 3), (2, 3))], variant="weights"),
@@ -380,6 +384,17 @@ CASES: list[RuleCase] = [
     RuleCase(np.choose, (R(lambda rng, s: np.array([[0, 2, 1], [1, 0, 2]])), Seq(real)), [(((2, 3), (3,), ()),)]),
     RuleCase(np.choose, (R(lambda rng, s: np.array([0, 3, -1])), Seq(real)), [(((3,), (3,)),)],
              kwargs={"mode": "wrap"}, variant="wrap"),
+    # the math module, on Python floats
+    *[RuleCase(fn, (D(domain),), [((),)], float32=False) for fn, domain in [
+        (math.asin, unit), (math.acos, unit), (math.atan, real), (math.sinh, real), (math.cosh, real),
+        (math.asinh, real), (math.acosh, above_one), (math.atanh, unit), (math.expm1, real), (math.log2, positive),
+        (math.log10, positive), (math.log1p, positive), (math.degrees, real), (math.radians, real),
+        (math.erf, real), (math.erfc, real), (math.gamma, positive), (math.lgamma, positive),
+    ]],
+    *[RuleCase(fn, (D(first), D(second)), [((), ())], float32=False) for fn, first, second in [
+        (math.atan2, real, nonzero), (math.hypot, real, real), (math.copysign, nonzero, nonzero),
+        (math.fmod, fraction, divisor), (math.remainder, fraction, divisor),
+    ]],
     # scipy.special
     unary(special.expit), unary(special.log_expit), unary(special.logit, probability),
     reduction(special.logsumexp), reduction(special.logsumexp, shapes=[((2, 3),)], axis=1),
@@ -635,20 +650,19 @@ def _params(end_to_end: bool = False) -> list:
         bug = SCIPY_UFUNC_BUG if end_to_end and emits_scipy_ufunc(case) else None
         marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
         for config in case.shapes:
-            ident = f"{case.id}-{'x'.join(map(str, config))}".replace(" ", "")
-            params.append(pytest.param(case, config, id=ident, marks=marks))
+            for dtype in DTYPES if case.float32 else DTYPES[:1]:
+                ident = f"{case.id}-{'x'.join(map(str, config))}-{dtype.id}".replace(" ", "")
+                params.append(pytest.param(case, config, dtype.values[0], id=ident, marks=marks))
     return params
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("case", "config"), _params())
+@pytest.mark.parametrize(("case", "config", "dtype"), _params())
 def test_rule(case: RuleCase, config: tuple, dtype: type) -> None:
     check = Check.build(case, config, dtype)
     check.assert_matches(rule_cotangents(check), case.id)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("case", "config"), _params(end_to_end=True))
+@pytest.mark.parametrize(("case", "config", "dtype"), _params(end_to_end=True))
 def test_rule_end_to_end(case: RuleCase, config: tuple, dtype: type) -> None:
     check = Check.build(case, config, dtype)
     direct = rule_cotangents(check)
@@ -659,3 +673,51 @@ def test_rule_end_to_end(case: RuleCase, config: tuple, dtype: type) -> None:
             np.testing.assert_allclose(gi, ei, rtol=1e-4 if dtype == np.float32 else 1e-9, atol=1e-5,
                                        err_msg=f"{case.id}: srcgrad.grad and the rule called directly differ")
 
+
+
+# --- second order: the rules' own NumPy code (and their helpers' rules) differentiated again ----------
+SAFE_DIV_BROADCAST_BUG = (
+    "numpy_rules' rule for safe_div does not unbroadcast: safe_div(a, d) with d of shape () and a of shape (4,) "
+    "gives d a (4,)-shaped cotangent (grad of grad of np.sum(np.linalg.norm(x)) -> ValueError in a reshape)"
+)
+SECOND_ORDER_BUGS = {
+    case_id: SAFE_DIV_BROADCAST_BUG
+    for case_id in (
+        "linalg.svd", "linalg.svd-full-square", "linalg.norm-vector-None", "linalg.norm-matrix-None",
+        "linalg.norm-matrix-fro", "linalg.norm-{'axis': 1}", "linalg.norm-{'axis': -1, 'keepdims': True}",
+        "linalg.vector_norm", "linalg.matrix_norm",
+    )
+}  # fmt: skip
+
+
+def _second_order_params() -> list:
+    params = []
+    for case in CASES:
+        inputs = [spec for spec in case.inputs if isinstance(spec, (D, Seq))]
+        if len(inputs) != 1 or not isinstance(inputs[0], D) or emits_scipy_ufunc(case):
+            continue
+        bug = SECOND_ORDER_BUGS.get(case.id)
+        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("case", _second_order_params())
+def test_rule_second_order(case: RuleCase) -> None:
+    """srcgrad.grad(srcgrad.grad(f)) = H·1, against a central difference of the first gradient."""
+    check = Check.build(case, case.shapes[-1], np.float64)
+    module = GENERATED.module(check)
+    module.C[:] = check.weights
+    module.S[:] = check.args
+    index = differentiable(case)[0]
+    x, v = check.args[index], check.directions[0]
+
+    def gradient(value: Any) -> np.ndarray:
+        return np.asarray(srcgrad.grad(module.f)(value), dtype=np.float64)
+
+    hessian_ones = srcgrad.grad(srcgrad.grad(module.f))(x)
+    hessian_ones = np.zeros(np.shape(x)) if hessian_ones is None else hessian_ones  # None: unconnected, zero
+    expected = float(np.sum(gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v))) / 2e-5
+    actual = float(np.sum(hessian_ones * v))
+    tolerance = 1e-4 * max(abs(expected), float(np.linalg.norm(hessian_ones) * np.linalg.norm(v)), 1e-3)
+    assert abs(actual - expected) <= tolerance, f"{case.id}: <H 1, v> = {actual!r}, by differences {expected!r}"
