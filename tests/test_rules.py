@@ -29,6 +29,7 @@ import importlib
 import math
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -624,7 +625,9 @@ def symbolic_call(case: RuleCase, index: int) -> tuple[Any, list]:
     from srcgrad.ir import Block, Value
     from srcgrad.ir.builder import Builder
 
-    check = Check.build(case, case.shapes[0], np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # np.row_stack
+        check = Check.build(case, case.shapes[0], np.float64)
     builder = Builder(Block())
 
     def sym(name: str) -> Any:
@@ -721,3 +724,77 @@ def test_rule_second_order(case: RuleCase) -> None:
     actual = float(np.sum(hessian_ones * v))
     tolerance = 1e-4 * max(abs(expected), float(np.linalg.norm(hessian_ones) * np.linalg.norm(v)), 1e-3)
     assert abs(actual - expected) <= tolerance, f"{case.id}: <H 1, v> = {actual!r}, by differences {expected!r}"
+
+
+# --- singular points: a zero cotangent wins over an infinite slope (docs/nan-policy.md) ---------------
+SINGULAR_POINTS = [
+    (np.arcsin, (1.0,)), (np.arccos, (-1.0,)), (np.arccosh, (1.0,)), (np.arctanh, (1.0,)), (np.log2, (0.0,)),
+    (np.log10, (0.0,)), (np.log1p, (-1.0,)), (np.cbrt, (0.0,)), (np.reciprocal, (0.0,)), (np.hypot, (0.0, 0.0)),
+    (np.arctan2, (0.0, 0.0)), (special.logit, (0.0,)), (special.xlogy, (0.0, 0.0)), (special.xlog1py, (1.0, -1.0)),
+    (np.std, (np.array([2.0, 2.0]),)), (np.linalg.norm, (np.zeros(3),)), (np.nanstd, (np.array([1.0, np.nan, 1.0]),)),
+    (np.linalg.eigh, (np.eye(2),)), (np.linalg.svd, (np.eye(2),)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fn", "point"), SINGULAR_POINTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_zero_cotangent_at_a_singular_point_gives_zero(fn: Callable, point: tuple) -> None:
+    """Where the slope is infinite (or undefined: repeated eigenvalues), a zero cotangent gives exactly 0."""
+    with np.errstate(all="ignore"):
+        out = fn(*point)
+    ct = tuple(np.zeros_like(r) for r in out) if isinstance(out, tuple) else np.zeros_like(out)
+    rule = lookup(fn)
+    for i, x in enumerate(point):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "invalid value" on the way
+            grad = rule.partial(i)(ct, out, *point)  # type: ignore[union-attr]
+        assert np.all(grad == 0), f"{fn.__name__} at {point}: argument {i} got {grad!r}"
+
+
+def where_arcsin(x):  # type: ignore[no-untyped-def]
+    return np.sum(np.where(x < 0.5, np.arcsin(x), 0.0))
+
+
+def where_log1p(x):  # type: ignore[no-untyped-def]
+    return np.sum(np.where(x > -0.5, np.log1p(x), x))
+
+
+def where_norm(x):  # type: ignore[no-untyped-def]
+    return np.where(np.sum(x * x) > 0, np.linalg.norm(x), 0.0)
+
+
+@pytest.mark.parametrize(("fn", "x", "expected"), [
+    (where_arcsin, np.array([0.0, 1.0]), np.array([1.0, 0.0])),
+    (where_log1p, np.array([1.0, -1.0]), np.array([0.5, 1.0])),
+    (where_norm, np.zeros(3), np.zeros(3)),
+])  # fmt: skip
+def test_unselected_branch_contributes_zero_not_nan(fn: Callable, x: np.ndarray, expected: np.ndarray) -> None:
+    with np.errstate(all="ignore"):
+        grad = srcgrad.grad(fn)(x)
+    np.testing.assert_array_equal(grad, expected)
+
+
+# --- zero gradients and no gradients (SPEC section 4) -------------------------------------------------
+def through_around(x):  # type: ignore[no-untyped-def]
+    return np.sum(np.around(x) * x + np.fix(x) + np.heaviside(x, 0.5))
+
+
+def through_floor_divide(x):  # type: ignore[no-untyped-def]
+    return np.sum(np.floor_divide(x, 0.7) * x)
+
+
+def through_argmax_and_sort_order(x):  # type: ignore[no-untyped-def]
+    return x[np.argmax(x)] + np.sum(x[np.argsort(x)][:1]) + np.sum(np.nonzero(x)[0]) * 0.0
+
+
+def test_piecewise_constant_functions_have_zero_gradient() -> None:
+    x = np.array([0.3, 1.7, -2.2])
+    np.testing.assert_array_equal(srcgrad.grad(through_around)(x), np.around(x))
+    np.testing.assert_array_equal(srcgrad.grad(through_floor_divide)(x), np.floor_divide(x, 0.7))
+    for fn in (np.around, np.fix, np.floor_divide, np.heaviside, np.spacing, np.imag):
+        rule = lookup(fn)
+        assert rule is not None and rule.zero, fn
+
+
+def test_integer_valued_functions_carry_no_gradient() -> None:
+    x = np.array([0.3, 1.7, -2.2])
+    np.testing.assert_array_equal(srcgrad.grad(through_argmax_and_sort_order)(x), [0.0, 1.0, 1.0])

@@ -264,8 +264,13 @@ def cholesky_vjp(ct, out, a, upper=False):  # type: ignore[no-untyped-def]
 
 
 def _off_diagonal_quotient(x, gaps):  # type: ignore[no-untyped-def]
-    """x / gaps off the diagonal, 0 on it (and 0 wherever x is 0, even at a repeated value)."""
-    return reject(eye_like(x) > 0, safe_div(x, gaps))
+    """x / gaps off the diagonal, 0 on it (and 0 wherever x is 0, even at a repeated value).
+
+    The diagonal's zero gaps are replaced by ones before dividing, so that no infinity is
+    computed there, not even one that is then thrown away (it would be NaN at second order).
+    """
+    eye = eye_like(x)
+    return reject(eye > 0, safe_div(x, gaps + eye))
 
 
 def _eigh_grad(w, v, ct_w, ct_v, lower):  # type: ignore[no-untyped-def]

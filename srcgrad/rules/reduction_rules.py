@@ -86,7 +86,7 @@ def nanvar_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=Fa
     """Like var, over the elements that are not NaN."""
     _unsupported(where=where, mean=mean)
     ddof = ddof if correction is None else correction
-    centred = x - np.nanmean(x, axis=axis, keepdims=True)
+    centred = reject(np.isnan(x), x) - np.nanmean(x, axis=axis, keepdims=True)  # finite everywhere
     grad = expand_reduced(ct, x, axis, keepdims) * centred * 2 / (_not_nan_count(x, axis) - ddof)
     return reject(np.isnan(x), grad)
 
@@ -96,9 +96,17 @@ def nanstd_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=Fa
     """Like std, over the elements that are not NaN."""
     _unsupported(where=where, mean=mean)
     ddof = ddof if correction is None else correction
-    centred = x - np.nanmean(x, axis=axis, keepdims=True)
+    centred = reject(np.isnan(x), x) - np.nanmean(x, axis=axis, keepdims=True)  # finite everywhere
     scale = (_not_nan_count(x, axis) - ddof) * expand_reduced(out, x, axis, keepdims)
     return reject(np.isnan(x), safe_div(expand_reduced(ct, x, axis, keepdims) * centred, scale))
+
+
+@vjp_rule(np.nanprod)
+def nanprod_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, initial=None, where=None):  # type: ignore[no-untyped-def]
+    """Like prod with NaNs counted as ones; NaNs get no cotangent."""
+    _unsupported(initial=initial, where=where)
+    nan = np.isnan(x)
+    return reject(nan, prod_grad(ct, np.where(nan, np.ones_like(x), x), axis, keepdims))
 
 
 def share_among_ties(ct, x, extreme, axis):  # type: ignore[no-untyped-def]

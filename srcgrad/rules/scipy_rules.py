@@ -103,6 +103,9 @@ def _register() -> None:
         lambda ct, out, a, b: unbroadcast(ct * out * (special.digamma(b) - special.digamma(a + b)), b),
     )
 
+    defvjp(math.lgamma, lambda ct, out, x: ct * special.digamma(x))
+    defvjp(math.gamma, lambda ct, out, x: ct * out * special.digamma(x))
+
     # --- x log y: a zero cotangent (or x = 0) gives 0, never 0 * log(0) --------------------------
     defvjp(
         special.xlogy,

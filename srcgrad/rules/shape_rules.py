@@ -56,6 +56,7 @@ for _atleast in (np.atleast_1d, np.atleast_2d, np.atleast_3d):  # one array in: 
     )
 defvjp(np.ascontiguousarray, lambda ct, out, a, dtype=None, **kwargs: astype_like(ct, a))
 defvjp(np.asfortranarray, lambda ct, out, a, dtype=None, **kwargs: astype_like(ct, a))
+defvjp(np.real_if_close, lambda ct, out, a, tol=100: ct)  # real inputs: the identity
 defvjp(np.asanyarray, lambda ct, out, a, dtype=None, **kwargs: sequence_grad(ct, a))
 defvjp(np.astype, *lookup(primitives.method("astype")).partials)  # type: ignore[union-attr]
 defvjp(

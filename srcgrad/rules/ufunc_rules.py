@@ -94,6 +94,14 @@ defvjp(
     lambda ct, out, x, y: np.zeros_like(y),
 )
 defvjp(np.ldexp, lambda ct, out, x, i: unbroadcast(np.ldexp(ct, i), x), None)  # x * 2**i
+defvjp(np.frexp, lambda ct, out, x: np.ldexp(ct[0], -out[1]))  # mantissa = x * 2**-exponent
+defvjp(np.modf, lambda ct, out, x: ct[0])  # (x - trunc(x), trunc(x))
+defvjp(
+    np.divmod,  # (floor(x / y), x - y * floor(x / y))
+    lambda ct, out, x, y: unbroadcast(ct[1], x),
+    lambda ct, out, x, y: unbroadcast(-ct[1] * out[0], y),
+)
+defvjp(np.nextafter, lambda ct, out, x, y: unbroadcast(ct, x), lambda ct, out, x, y: np.zeros_like(y))
 defvjp(np.nan_to_num, lambda ct, out, x, *args, **kwargs: select(np.isfinite(x), ct))
 
 # --- selections: ties to the first argument; fmax/fmin skip NaNs ------------------------
@@ -153,7 +161,7 @@ nondifferentiable(
     np.signbit, np.isneginf, np.isposinf, np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.isscalar,
     np.isclose, np.allclose, np.array_equal, np.array_equiv, np.logical_xor,
     np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift, np.gcd, np.lcm,
-    np.all, np.any, np.count_nonzero,
+    np.all, np.any, np.count_nonzero, np.bitwise_count, np.isnat,
 )  # fmt: skip
 
 # --- the math module: the same math on Python floats ------------------------------------
@@ -166,4 +174,9 @@ for _name, _numpy_fn in [
 ]:  # fmt: skip
     if hasattr(math, _name):  # exp2 and cbrt are new in Python 3.11
         defvjp(getattr(math, _name), *lookup(_numpy_fn).partials)  # type: ignore[union-attr]
+defvjp(math.erf, lambda ct, out, x: ct * (2 / math.sqrt(math.pi)) * np.exp(-x * x))
+defvjp(math.erfc, lambda ct, out, x: -ct * (2 / math.sqrt(math.pi)) * np.exp(-x * x))
+defvjp(  # x - y * round(x / y)
+    math.remainder, lambda ct, out, x, y: ct, lambda ct, out, x, y: -ct * np.round(x / y)
+)
 nondifferentiable(math.isnan, math.isinf, math.isfinite, math.isclose)
