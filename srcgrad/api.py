@@ -170,13 +170,13 @@ class _Adjoint:
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         values = [bound.arguments[p] for p in self.params]
+        compiled = self.compiled()
         for entry in self.options.wrt:
             if isinstance(entry, int) and _is_complex(values[entry]):
                 raise TypeError(
                     f"{self.fn.__qualname__}: argument {self.params[entry]!r} is complex; srcgrad differentiates "
                     f"real-valued code only: pass the real and imaginary parts as separate real arrays"
                 )
-        compiled = self.compiled()
         compiled.refresh()
         result = compiled.function(*values, grad_ys)
         if self.options.with_value:

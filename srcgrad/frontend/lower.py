@@ -681,8 +681,9 @@ class _FunctionContext:
             sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
             return Const(isinstance(sample, args[1].obj))
         target = unwrap(fn)
+        srcgrad_wrapper = hasattr(fn, "__srcgrad_original__")  # @differentiate, srcgrad.grad(...)
         if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (
-            target is not fn or not _is_library(fn)
+            srcgrad_wrapper or not _is_library(fn)
         ):
             return self.inline(target, callee.spec, args, kwargs, node)
         return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec)
