@@ -10,6 +10,7 @@ drop `unbroadcast` calls that cannot change anything.
 from __future__ import annotations
 
 import builtins
+import copy
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives
-from ..ir import Const, Function, Op, Value
+from ..ir import Block, Const, Function, Op, Value
 from ..rules import helpers
 
 ELEMENTWISE_UNARY = {
@@ -85,9 +86,57 @@ def compute_shapes(fn: Function) -> Shapes:
     for op in fn.walk():
         if op.kind == "push":
             tapes.setdefault(id(op.args[0]), op.args[1])
-    for op in fn.walk():
-        _infer(op, shapes, tapes)
+    _block(fn.body, shapes, tapes)
     return shapes
+
+
+def _block(block: Block, shapes: Shapes, tapes: dict[int, Value]) -> None:
+    for op in block.ops:
+        if op.kind in ("for", "while"):
+            _loop(op, shapes, tapes)
+        else:
+            for region in op.regions:
+                _block(region, shapes, tapes)
+            _infer(op, shapes, tapes)
+            if op.kind == "if":
+                for i, r in enumerate(op.results):
+                    a, b = (region.ops[-1].args[i] for region in op.regions)
+                    if shapes.same(a, b):
+                        _join(shapes, r, a)
+
+
+def _join(shapes: Shapes, v: Value, like: Any) -> None:
+    if isinstance(like, Value):
+        shapes.union(v, like)
+    elif shapes.is_scalar(like):
+        shapes.mark_scalar(v)
+
+
+def _loop(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
+    """A carried value keeps its initial shape if, assuming so, each iteration gives it back
+    in that shape (an optimistic guess, checked on a copy before it is kept)."""
+    (body,) = op.regions
+    term_args = body.ops[-1].args
+    if op.kind == "for":
+        inits, args, yields = op.args[3:], body.args[1:], term_args
+        shapes.mark_scalar(body.args[0])
+    else:
+        inits, args, yields = op.args[1:], body.args, term_args[1:]
+    candidates = [j for j, init in enumerate(inits) if isinstance(init, Value) or shapes.is_scalar(init)]
+    while candidates:
+        trial = copy.deepcopy(shapes)
+        for j in candidates:
+            _join(trial, args[j], inits[j])
+        _block(body, trial, tapes)
+        holding = [j for j in candidates if trial.same(yields[j], args[j])]
+        if holding == candidates:
+            break
+        candidates = holding
+    for j in candidates:
+        _join(shapes, args[j], inits[j])
+    _block(body, shapes, tapes)
+    for j in candidates:
+        _join(shapes, op.results[j], inits[j])
 
 
 def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:

@@ -29,7 +29,28 @@ class DeadCodeElimination:
 
     def run(self, fn: Function) -> bool:
         counts = use_counts(fn)
-        return self._block(fn.body, counts)
+        changed = self._block(fn.body, counts)
+        return self._dead_tapes(fn, use_counts(fn)) or changed
+
+    @staticmethod
+    def _dead_tapes(fn: Function, counts: dict[int, int]) -> bool:
+        """A tape nobody reads back: drop its pushes, its pops and the list itself."""
+        pops: dict[int, list[Op]] = {}
+        pushes: dict[int, list[Op]] = {}
+        for op in fn.walk():
+            if op.kind == "pop":
+                pops.setdefault(id(op.args[0]), []).append(op)
+            elif op.kind == "push":
+                pushes.setdefault(id(op.args[0]), []).append(op)
+        changed = False
+        for tape, tape_pops in pops.items():
+            if any(counts.get(id(p.result), 0) for p in tape_pops):
+                continue
+            for op in tape_pops + pushes.get(tape, []):
+                assert op.parent is not None
+                op.parent.ops.remove(op)
+            changed = True
+        return changed
 
     def _block(self, block: Block, counts: dict[int, int]) -> bool:
         changed = False
@@ -45,6 +66,31 @@ class DeadCodeElimination:
                 block.ops.remove(op)
                 changed = True
         return changed
+
+    @staticmethod
+    def _private_chain(body: Block, arg: Value, position: int) -> list[Op] | None:
+        """The pure ops computing a carried value's next value from `arg`, if nothing else reads
+        them (e.g. `total = total + x` with `total` unused after the loop); else None."""
+        chain: list[Op] = []
+        members = {id(arg)}
+        term = body.ops[-1]
+        for op in body.ops[:-1]:
+            if any(id(v) in members for v in op.operands()):
+                if op.kind != "call" or not is_pure(op):
+                    return None
+                chain.append(op)
+                members.add(id(op.result))
+        for op in body.walk():
+            if op in chain:
+                continue
+            for k, a in enumerate(op.args):
+                if isinstance(a, Value) and id(a) in members and not (op is term and k == position):
+                    return None
+            if any(isinstance(a, Value) and id(a) in members for a in op.kwargs.values()):
+                return None
+        if any(term.args[k] is term.args[position] for k in range(len(term.args)) if k != position):
+            return None
+        return chain
 
     @staticmethod
     def _forget(op: Op, counts: dict[int, int]) -> None:
@@ -75,8 +121,15 @@ class DeadCodeElimination:
         changed = False
         for j in reversed(range(len(body.args) - first_arg)):
             arg, result = body.args[first_arg + j], op.results[j]
-            if result is trips or counts.get(id(result), 0) or counts.get(id(arg), 0):
+            if result is trips or counts.get(id(result), 0):
                 continue
+            if counts.get(id(arg), 0):
+                chain = self._private_chain(body, arg, first_yield + j)
+                if chain is None:
+                    continue
+                for dead in chain:  # the slot's own update, read by nothing else
+                    self._forget(dead, counts)
+                    body.ops.remove(dead)
             y = term.args[first_yield + j]
             if isinstance(y, Value):
                 counts[id(y)] -= 1
