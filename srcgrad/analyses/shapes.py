@@ -36,7 +36,7 @@ SCALAR_RESULTS = {primitives.scalar_seed, builtins.len, np.ndim, np.size, builti
 SHAPE_OF_ARGUMENT = {  # callee → which argument the result is shaped like
     primitives.seed: 1, helpers.unbroadcast: 1, helpers.matmul_grad_x: 1, helpers.matmul_grad_y: 2,
     helpers.dot_grad_x: 1, helpers.dot_grad_y: 2, helpers.getitem_grad: 1, primitives.setitem: 0,
-    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1, helpers.expand_like: 1,
+    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1, helpers.expand_like: 1, helpers.add_at: 0,
 }  # fmt: skip
 
 
@@ -148,6 +148,8 @@ def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
     if op.kind != "call":
         return
     fn, args, out = op.fn, op.args, op.result
+    if "recomputes" in op.attrs:  # the reverse loop's copy of a forward view
+        shapes.union(out, op.attrs["recomputes"])
     if fn in ELEMENTWISE_UNARY and args:
         shapes.union(out, args[0])
     elif fn in ELEMENTWISE_BINARY and len(args) == 2:

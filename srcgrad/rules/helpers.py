@@ -23,6 +23,7 @@ __all__ = [
     "select",
     "reject",
     "getitem_grad",
+    "add_at",
     "dot_grad_x",
     "dot_grad_y",
     "matmul_grad_x",
@@ -109,6 +110,19 @@ def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     else:
         np.add.at(grad, index, ct)
     return grad
+
+
+@primitive
+def add_at(acc: Any, index: Any, value: Any) -> Any:
+    """`acc[index] += value` in place (repeated indices add up, as np.add.at); returns `acc`.
+    Only ever given an accumulator that nothing else holds (see transforms/accumulate_in_place.py)."""
+    if not isinstance(acc, np.ndarray) or acc.dtype != np.result_type(acc, value):
+        return acc + getitem_grad(value, acc, index)
+    if _is_basic_index(index):
+        acc[index] += value
+    else:
+        np.add.at(acc, index, value)
+    return acc
 
 
 @primitive

@@ -14,6 +14,7 @@ from .helpers import (
     dot_grad_y,
     expand_like,
     expand_reduced,
+    add_at,
     getitem_grad,
     matmul_grad_x,
     matmul_grad_y,
@@ -168,6 +169,7 @@ defvjp(
 )
 defvjp(expand_like, lambda ct, out, g, like: unbroadcast(ct, g))
 defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
+defvjp(add_at, lambda ct, out, acc, index, value: ct, None, lambda ct, out, acc, index, value: unbroadcast(ct[index], value))
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
 
 # --- functions with no derivative -----------------------------------------------

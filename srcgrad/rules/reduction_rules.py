@@ -215,6 +215,13 @@ def cumprod_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[n
     return cumprod_grad(ct, x, axis)
 
 
+@vjp_rule(np.nancumprod)
+def nancumprod_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no-untyped-def]
+    """Like cumprod with NaNs counted as ones; NaNs get no cotangent."""
+    nan = np.isnan(x)
+    return reject(nan, cumprod_grad(ct, np.where(nan, np.ones_like(x), x), axis))
+
+
 @vjp_rule(np.cumulative_prod)
 def cumulative_prod_vjp(ct, out, x, *, axis=None, dtype=None, out_=None, include_initial=False):  # type: ignore[no-untyped-def]
     """cumprod's rule; the leading initial one (include_initial) has no input."""

@@ -33,8 +33,13 @@ def _no_rule(what: str) -> None:
 def _polygamma(n, x):  # type: ignore[no-untyped-def]
     """polygamma(n, x) for a static n >= 1 as the ufunc zeta (special.polygamma is not a ufunc)."""
     if isinstance(n, int) and n >= 1:
-        return (-1.0) ** (n + 1) * math.factorial(n) * special.zeta(n + 1, x)
+        return (-1.0) ** (n + 1) * math.factorial(n) * _zeta(n + 1, x)
     return emit(special.polygamma, n, x)
+
+
+def _zeta(s, q):  # type: ignore[no-untyped-def]
+    """special.zeta(s, q) as one call (the function calls a private ufunc, which has no rule)."""
+    return emit(special.zeta, s, q)
 
 
 def _register() -> None:
@@ -83,14 +88,14 @@ def _register() -> None:
     # --- gamma family -------------------------------------------------------------------------
     defvjp(special.gammaln, lambda ct, out, x: ct * special.digamma(x))
     defvjp(special.gamma, lambda ct, out, x: ct * out * special.digamma(x))
-    defvjp(special.digamma, lambda ct, out, x: ct * special.zeta(2, x))  # trigamma
+    defvjp(special.digamma, lambda ct, out, x: ct * _zeta(2, x))  # trigamma
     defvjp(  # special.polygamma computes in float64: its cotangent goes back in x's dtype
         special.polygamma, None, lambda ct, out, n, x: astype_like(unbroadcast(ct * _polygamma(n + 1, x), x), x)
     )
     defvjp(
         special.zeta,  # Hurwitz zeta(s, q): d/dq = -s zeta(s + 1, q)
         lambda ct, out, s, q=None: _no_rule("zeta w.r.t. its exponent s"),
-        lambda ct, out, s, q=None: unbroadcast(-ct * s * special.zeta(s + 1, q), q),
+        lambda ct, out, s, q=None: unbroadcast(-ct * s * _zeta(s + 1, q), q),
     )
     defvjp(
         special.betaln,
@@ -118,6 +123,21 @@ def _register() -> None:
         lambda ct, out, x, y: unbroadcast(safe_div(ct * x, 1 + y), y),
     )
     defvjp(special.entr, lambda ct, out, x: -special.xlogy(ct, x) - ct)  # -x log x
+    defvjp(
+        special.rel_entr,  # x log(x / y)
+        lambda ct, out, x, y: unbroadcast(special.xlogy(ct, x / y) + ct, x),
+        lambda ct, out, x, y: unbroadcast(-safe_div(ct * x, y), y),
+    )
+    defvjp(
+        special.kl_div,  # x log(x / y) - x + y
+        lambda ct, out, x, y: unbroadcast(special.xlogy(ct, x / y), x),
+        lambda ct, out, x, y: unbroadcast(ct - safe_div(ct * x, y), y),
+    )
+
+    # --- modified Bessel functions: i0' = i1, i1' = (i0 + i2) / 2 ----------------------------------
+    defvjp(special.i0, lambda ct, out, x: ct * special.i1(x))
+    defvjp(special.i1, lambda ct, out, x: ct * 0.5 * (special.i0(x) + special.iv(2, x)))
+    defvjp(special.iv, None, lambda ct, out, v, x: unbroadcast(ct * 0.5 * (special.iv(v - 1, x) + special.iv(v + 1, x)), x))
 
     # --- SciPy's own copies of NumPy's elementary functions ----------------------------------------
     defvjp(special.exp10, lambda ct, out, x: ct * out * math.log(10.0))

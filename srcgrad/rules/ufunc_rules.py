@@ -170,7 +170,7 @@ for _name, _numpy_fn in [
     ("cosh", np.cosh), ("asinh", np.arcsinh), ("acosh", np.arccosh), ("atanh", np.arctanh), ("exp2", np.exp2),
     ("expm1", np.expm1), ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("hypot", np.hypot),
     ("degrees", np.degrees), ("radians", np.radians), ("copysign", np.copysign), ("fmod", np.fmod),
-    ("cbrt", np.cbrt), ("ldexp", np.ldexp),
+    ("cbrt", np.cbrt), ("ldexp", np.ldexp), ("frexp", np.frexp), ("modf", np.modf),
 ]:  # fmt: skip
     if hasattr(math, _name):  # exp2 and cbrt are new in Python 3.11
         defvjp(getattr(math, _name), *lookup(_numpy_fn).partials)  # type: ignore[union-attr]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..ir import Block, Op
 from .. import primitives
+from ..ir import Block, Op
+from ..rules.helpers import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
-_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append)
+_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append, add_at)
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 

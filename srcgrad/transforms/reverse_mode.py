@@ -117,7 +117,7 @@ class FromLoop(Available):
             owner = v.owner
             assert isinstance(owner, Op)
             again = Op("call", [self.primal(a) for a in owner.args], {k: self.primal(a) for k, a in owner.kwargs.items()},
-                       [Value(v.hint)], fn=owner.fn, loc=owner.loc)
+                       [Value(v.hint)], fn=owner.fn, loc=owner.loc, attrs={"recomputes": v})
             self.reverse_body.insert(self.prologue, again)
             self.prologue += 1
             self.popped[id(v)] = again.result
