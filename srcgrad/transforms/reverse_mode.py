@@ -74,6 +74,11 @@ class FromIf(Available):
         if not isinstance(v, Value) or defining_block(v) is not self.op.regions[self.branch]:
             return self.parent.primal(v)
         if id(v) not in self.exported:
+            yielded = self.op.regions[self.branch].ops[-1].args
+            for position, y in enumerate(yielded[: len(self.op.results)]):
+                if y is v:  # already leaves as a result: on this branch's path, that result is v
+                    self.exported[id(v)] = self.op.results[position]
+                    return self.parent.primal(self.exported[id(v)])
             result = Value(v.hint, self.op)
             self.op.results.append(result)
             for k, region in enumerate(self.op.regions):

@@ -9,9 +9,9 @@ def piecewise_grad(x, grad_ys=None):
     t = sum_1 > 0
     if t:
         prod = x * x
-        sin_1 = None
+        y = None
     else:
-        sin_1 = np.sin(x)
+        y = np.sin(x)
         prod = None
     result_bar = scalar_seed(grad_ys)
     # grad of: if np.sum(x) > 0:  (golden_sources.py:29)
@@ -23,7 +23,7 @@ def piecewise_grad(x, grad_ys=None):
         x_bar = x_bar_2 + x_bar_2
     else:
         # grad of: return np.sum(y)  (golden_sources.py:32)
-        sin_bar = expand_like(result_bar, sin_1)
+        sin_bar = expand_like(result_bar, y)
         # grad of: y = np.sin(x)  (golden_sources.py:31)
         x_bar_3 = np.cos(x)
         x_bar = sin_bar * x_bar_3
