@@ -177,6 +177,8 @@ def status(obj: Any) -> tuple[str, str]:
     from srcgrad.rules import is_nondifferentiable, lookup
 
     rule = lookup(obj)
+    if rule is not None and rule.user:  # registered by a program at run time: not srcgrad's table
+        rule = None
     if rule is not None and rule.zero:
         return "zero gradient", ""
     if rule is not None:
@@ -247,10 +249,23 @@ def versions() -> str:
     return f"Python {python}, NumPy {'.'.join(np.__version__.split('.')[:2])} and {scipy_version}"
 
 
-def render() -> str:
-    from srcgrad.rules import load_builtin_rules, registry
+def load_every_rule() -> None:
+    """Import every srcgrad module: the rule table is what all of them register (srcgrad.nn adds some)."""
+    import pkgutil
+
+    import srcgrad
+    from srcgrad.rules import load_builtin_rules
 
     load_builtin_rules()
+    for module in pkgutil.walk_packages(srcgrad.__path__, "srcgrad."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
+def render() -> str:
+    from srcgrad.rules import registry
+
+    load_every_rule()
     rows = in_scope()
     kinds = [status(obj)[0] for _, _, obj in rows]
     lines = [
@@ -284,8 +299,9 @@ def render() -> str:
                 cell = kind
             lines.append(f"| `{name}` | {cell} |")
         lines.append("")
+    builtin = [fn for fn, vjp in registry.registered().items() if not vjp.user]
     others = sorted(
-        {spelling(fn): status(fn) for fn in [*registry.registered(), *registry.nondifferentiable_callees()] if id(fn) not in seen}.items()
+        {spelling(fn): status(fn) for fn in [*builtin, *registry.nondifferentiable_callees()] if id(fn) not in seen}.items()
     )
     lines += [
         "## Everything else in the rule table",
