@@ -1,5 +1,5 @@
 """VJP rules for reductions and scans: var, std, the nan-reductions, ptp, median,
-average, cumulative sums and products, diff.
+average, cumulative sums and products, diff, and the vector and matrix norms.
 
 A reduction's cotangent gets its reduced axes back with `expand_reduced`, then
 broadcasts against the input. Tied extremes split the cotangent equally (as
@@ -14,9 +14,11 @@ import numpy as np
 
 from .helpers import expand_reduced, prod_grad, reject, safe_div, select, unbroadcast
 from .more_helpers import (
+    as_columns,
     cumprod_grad,
     cumprod_jvp,
     eye_like,
+    from_columns,
     median_weights,
     merge_axes,
     split_axes,
@@ -241,6 +243,69 @@ def diff_vjp(ct, out, a, n=1, axis=-1, prepend=None, append=None):  # type: igno
     return ct
 
 
+# --- norms -----------------------------------------------------------------------------------------
+
+
+def _vector_norm_grad(ct, out, x, ord, axis, keepdims):  # type: ignore[no-untyped-def]
+    ct, out = expand_reduced(ct, x, axis, keepdims), expand_reduced(out, x, axis, keepdims)
+    if ord is None or ord == 2:
+        return safe_div(ct * x, out)  # 0 at the zero vector
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * share_among_ties(ct, np.abs(x), out, axis)
+    if ord == 0:
+        return np.zeros_like(x)
+    if ord == 1:
+        return ct * np.sign(x)
+    return reject(x == 0, ct * np.sign(x) * safe_div(np.abs(x) ** (ord - 1), out ** (ord - 1)))
+
+
+def _matrix_norm_grad(ct, out, x, ord, axis, keepdims):  # type: ignore[no-untyped-def]
+    rows, cols = axis
+    ct, out = expand_reduced(ct, x, axis, keepdims), expand_reduced(out, x, axis, keepdims)
+    if ord is None or ord == "fro":
+        return safe_div(ct * x, out)
+    if ord in ("nuc", 2, -2):
+        usv = np.linalg.svd(np.moveaxis(x, (rows, cols), (-2, -1)), full_matrices=False)
+        u, vh = usv[0], usv[2]
+        if ord == 2:
+            u, vh = u[..., :, :1], vh[..., :1, :]
+        elif ord == -2:
+            u, vh = u[..., :, -1:], vh[..., -1:, :]
+        return ct * np.moveaxis(np.matmul(u, vh), (-2, -1), (rows, cols))
+    if ord in (1, -1):  # the largest (smallest) column sum of |x|
+        sums = np.sum(np.abs(x), axis=rows, keepdims=True)
+        return np.sign(x) * share_among_ties(ct, sums, out, cols)
+    if ord in (np.inf, -np.inf):  # the largest (smallest) row sum of |x|
+        sums = np.sum(np.abs(x), axis=cols, keepdims=True)
+        return np.sign(x) * share_among_ties(ct, sums, out, rows)
+    raise ValueError(f"invalid norm order {ord!r} for matrices")
+
+
+@vjp_rule(np.linalg.norm)
+def norm_vjp(ct, out, x, ord=None, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
+    """Vector norms over one axis (or all, for ord=None), matrix norms over two."""
+    if isinstance(axis, (int, np.integer)) or (isinstance(axis, tuple) and len(axis) == 1):
+        return _vector_norm_grad(ct, out, x, ord, axis, keepdims)
+    if axis is not None or ord in ("fro", "nuc"):
+        return _matrix_norm_grad(ct, out, x, ord, (-2, -1) if axis is None else tuple(axis), keepdims)
+    if ord is None or ord not in (1, -1, 2, -2, np.inf, -np.inf):
+        return _vector_norm_grad(ct, out, x, ord, None, keepdims)
+    if ord in (-1, -2):
+        raise NotImplementedError(f"the gradient of np.linalg.norm(x, ord={ord}) without axis; pass axis=0 or axis=(0, 1)")
+    # ord 1, 2, inf, -inf of a vector equals the same matrix norm of it as one column
+    column = as_columns(x, x)
+    grad = _matrix_norm_grad(np.reshape(ct, ()), np.reshape(out, ()), column, ord, (-2, -1), False)
+    return from_columns(grad, x)
+
+
+defvjp(
+    np.linalg.vector_norm,
+    lambda ct, out, x, axis=None, keepdims=False, ord=2: _vector_norm_grad(ct, out, x, ord, axis, keepdims),
+)
+defvjp(
+    np.linalg.matrix_norm,
+    lambda ct, out, x, keepdims=False, ord="fro": _matrix_norm_grad(ct, out, x, ord, (-2, -1), keepdims),
+)
 # --- rules of the helpers these rules emit (gradients of gradients) -----------------------------
 
 
