@@ -21,8 +21,8 @@ from .helpers import unbroadcast
 def emit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)`, or, when called by a rule on symbolic values, a call op for it.
 
-    For NumPy functions that do not dispatch on `Sym`s: `np.eye`, or `np.concatenate`
-    of a cotangent that is one symbolic tuple.
+    For calls that do not dispatch on `Sym`s: a NumPy function given one symbolic tuple
+    (`np.concatenate(ct)` would iterate it), or one of SciPy's Python functions.
     """
     for a in (*args, *kwargs.values()):
         if isinstance(a, Symbolic):
@@ -33,10 +33,6 @@ def emit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def _float_dtype(*xs: Any) -> np.dtype:
     dtype = np.result_type(*xs)
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
-
-
-def _zeros(shape: tuple, *like: Any) -> np.ndarray:
-    return np.zeros(shape, dtype=_float_dtype(*like))
 
 
 # --- masks (nondifferentiable) ------------------------------------------------------
