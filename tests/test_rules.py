@@ -627,11 +627,6 @@ DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="f
 
 # Known compiler bugs, each with a minimal reproduction (strict: a fix makes the test XPASS,
 # which fails the suite, and the entry must then go).
-SCIPY_UFUNC_BUG = (
-    "a scipy.special ufunc that a rule emits (digamma in gammaln's rule, xlogy in xlogy's): InternalError "
-    "'no way to call <ufunc 'psi'> from generated code' (backend/names.py finds no name for it; in user code "
-    "the user's own spelling is used)"
-)
 def symbolic_call(case: RuleCase, index: int) -> tuple[Any, list]:
     """Run one partial on symbolic values, as reverse mode does: (its result, the callees it emitted)."""
     from srcgrad.ir import Block, Value
@@ -658,8 +653,7 @@ def emits_scipy_ufunc(case: RuleCase) -> bool:
 def _params(end_to_end: bool = False) -> list:
     params = []
     for case in CASES:
-        bug = SCIPY_UFUNC_BUG if end_to_end and emits_scipy_ufunc(case) else None
-        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+        marks: list = []
         for config in case.shapes:
             for dtype in DTYPES if case.float32 else DTYPES[:1]:
                 ident = f"{case.id}-{'x'.join(map(str, config))}-{dtype.id}".replace(" ", "")
@@ -687,28 +681,13 @@ def test_rule_end_to_end(case: RuleCase, config: tuple, dtype: type) -> None:
 
 
 # --- second order: the rules' own NumPy code (and their helpers' rules) differentiated again ----------
-SAFE_DIV_BROADCAST_BUG = (
-    "numpy_rules' rule for safe_div does not unbroadcast: safe_div(a, d) with d of shape () and a of shape (4,) "
-    "gives d a (4,)-shaped cotangent (grad of grad of np.sum(np.linalg.norm(x)) -> ValueError in a reshape)"
-)
-SECOND_ORDER_BUGS = {
-    case_id: SAFE_DIV_BROADCAST_BUG
-    for case_id in (
-        "linalg.svd", "linalg.svd-full-square", "linalg.norm-vector-None", "linalg.norm-matrix-None",
-        "linalg.norm-matrix-fro", "linalg.norm-{'axis': 1}", "linalg.norm-{'axis': -1, 'keepdims': True}",
-        "linalg.vector_norm", "linalg.matrix_norm",
-    )
-}  # fmt: skip
-
-
 def _second_order_params() -> list:
     params = []
     for case in CASES:
         inputs = [spec for spec in case.inputs if isinstance(spec, (D, Seq))]
         if len(inputs) != 1 or not isinstance(inputs[0], D) or emits_scipy_ufunc(case):
             continue
-        bug = SECOND_ORDER_BUGS.get(case.id)
-        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+        marks: list = []
         params.append(pytest.param(case, id=case.id, marks=marks))
     return params
 

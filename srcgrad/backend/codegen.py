@@ -105,6 +105,8 @@ class CodeGenerator:
         fn = op.fn
         name = library_name(fn)
         if name is not None:
+            if name.startswith("scipy."):
+                self.helpers["scipy"] = ("import", "scipy.special")
             return name
         helper = srcgrad_helper(fn)
         if helper is not None:
@@ -343,8 +345,13 @@ def module_source(gen: Generated, origin: str) -> str:
              "import numpy as np"]
     if "math." in gen.source:
         lines.append("import math")
+    if "scipy" in gen.helpers:
+        lines.append("import scipy.special")
     by_module: dict[str, list[str]] = {}
-    for name, (_, module, qualname) in sorted(gen.helpers.items()):
+    for name, (kind, module, *rest) in sorted(gen.helpers.items()):
+        if kind != "attr":
+            continue
+        qualname = rest[0]
         by_module.setdefault(module, []).append(name if qualname == name else f"{qualname.rsplit('.', 1)[-1]} as {name}")
     for module, names in sorted(by_module.items()):
         lines.append(f"from {module} import {', '.join(sorted(names))}")

@@ -56,6 +56,9 @@ def resolve_scope(top: Any, path: tuple) -> Any:
 
 
 def resolve(top: Any, spec: tuple) -> Any:
+    if spec[0] == "import":  # `import scipy.special` binds `scipy`
+        importlib.import_module(spec[1])
+        return importlib.import_module(spec[1].split(".")[0])
     if spec[0] == "attr":
         obj = resolve_attr(spec[1], spec[2])
         return getattr(obj, "__srcgrad_impl__", obj)  # a helper's plain function, without the rule-time check

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import sys
 import math
 import types
 from functools import lru_cache
@@ -50,6 +51,9 @@ def library_name(obj: Any) -> str | None:
     name = getattr(obj, "__name__", None)
     if name and getattr(math, name, None) is obj:
         return f"math.{name}"
+    special = sys.modules.get("scipy.special")
+    if name and special is not None and getattr(special, name, None) is obj:
+        return f"scipy.special.{name}"
     if name and getattr(builtins, name, None) is obj:
         return name
     return None

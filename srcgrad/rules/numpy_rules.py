@@ -161,11 +161,15 @@ defvjp(unbroadcast, lambda ct, out, g, like: np.broadcast_to(ct, np.shape(g)))
 defvjp(unbroadcast_to, lambda ct, out, g, shape: np.broadcast_to(ct, np.shape(g)))
 defvjp(select, None, lambda ct, out, c, g: select(c, ct))
 defvjp(reject, None, lambda ct, out, c, g: reject(c, ct))
-defvjp(safe_mul, lambda ct, out, a, d: safe_mul(ct, d), lambda ct, out, a, d: safe_mul(ct, a))
+defvjp(
+    safe_mul,
+    lambda ct, out, a, d: unbroadcast(safe_mul(ct, d), a),
+    lambda ct, out, a, d: unbroadcast(safe_mul(ct, a), d),
+)
 defvjp(
     safe_div,
-    lambda ct, out, a, d: safe_div(ct, d),
-    lambda ct, out, a, d: -safe_mul(safe_div(ct, d), out),
+    lambda ct, out, a, d: unbroadcast(safe_div(ct, d), a),
+    lambda ct, out, a, d: unbroadcast(-safe_mul(safe_div(ct, d), out), d),
 )
 defvjp(expand_like, lambda ct, out, g, like: unbroadcast(ct, g))
 defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
