@@ -76,7 +76,8 @@ defvjp(np.meshgrid, *[(lambda ct, out, *xi, i=i, **kw: _meshgrid_vjp(ct, out, i,
 
 # --- stacking and splitting ------------------------------------------------------------------------
 for _kind in ("vstack", "row_stack", "hstack", "dstack", "column_stack"):
-    defvjp(getattr(np, _kind), lambda ct, out, tup, *args, kind=_kind, **kwargs: stack_grad(ct, tup, kind))
+    if hasattr(np, _kind):  # row_stack is gone from NumPy 2.5
+        defvjp(getattr(np, _kind), lambda ct, out, tup, *args, kind=_kind, **kwargs: stack_grad(ct, tup, kind))
 defvjp(np.split, lambda ct, out, ary, indices_or_sections, axis=0: emit(np.concatenate, ct, axis=axis))
 defvjp(np.array_split, lambda ct, out, ary, indices_or_sections, axis=0: emit(np.concatenate, ct, axis=axis))
 defvjp(np.hsplit, lambda ct, out, ary, indices_or_sections: emit(np.hstack, ct))
