@@ -121,6 +121,8 @@ def _parameters(fn: Any) -> list[str]:
 
 
 def _is_integer(x: Any) -> bool:
+    if type(x) is np.ndarray:
+        return x.dtype.kind in "iub"
     if isinstance(x, (bool, int, np.integer, np.bool_)):
         return True
     dtype = getattr(x, "dtype", None)
@@ -128,6 +130,8 @@ def _is_integer(x: Any) -> bool:
 
 
 def _is_complex(x: Any) -> bool:
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
     if isinstance(x, complex):
         return True
     dtype = getattr(x, "dtype", None)
@@ -138,6 +142,8 @@ def _like(g: Any, x: Any) -> Any:
     """A gradient with the shape and dtype of the value it is the gradient of."""
     if g is None:
         return None
+    if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+        return g if g.flags.writeable else np.array(g)  # the common case: nothing to fix
     if isinstance(x, np.ndarray):
         g = np.asarray(g)
         if g.shape != x.shape:
@@ -162,19 +168,37 @@ class _Adjoint:
         self.options = options
         self.signature = inspect.signature(self.fn)
         self.params = _parameters(self.fn)
+        self.positional_only_call = len(self.params) == len(self.signature.parameters) and all(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in self.signature.parameters.values()
+        )
+        # For each wrt entry, the position of the argument its gradient is shaped like (None: a local).
+        self.references = [
+            (e % len(self.params) if self.params else e) if isinstance(e, int)
+            else (self.params.index(e) if e in self.params else None)
+            for e in options.wrt
+        ]
+        self._compiled: Compiled | None = None
 
     def compiled(self) -> Compiled:
-        return compile_adjoint(self.fn, self.options)
+        compiled = self._compiled
+        if compiled is None or compiled.generation != generation():
+            compiled = self._compiled = compile_adjoint(self.fn, self.options)
+        return compiled
 
-    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
+    def arguments(self, args: tuple, kwargs: dict) -> list:
+        if not kwargs and self.positional_only_call and len(args) == len(self.params):
+            return list(args)  # the common call: every argument by position
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        values = [bound.arguments[p] for p in self.params]
+        return [bound.arguments[p] for p in self.params]
+
+    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
+        values = self.arguments(args, kwargs)
         compiled = self.compiled()
-        for entry in self.options.wrt:
-            if isinstance(entry, int) and _is_complex(values[entry]):
+        for position in self.references:
+            if position is not None and _is_complex(values[position]):
                 raise TypeError(
-                    f"{self.fn.__qualname__}: argument {self.params[entry]!r} is complex; srcgrad differentiates "
+                    f"{self.fn.__qualname__}: argument {self.params[position]!r} is complex; srcgrad differentiates "
                     f"real-valued code only: pass the real and imaginary parts as separate real arrays"
                 )
         compiled.refresh()
@@ -183,23 +207,22 @@ class _Adjoint:
             value, grads = result
         else:
             value, grads = None, result
-        grads = (grads,) if self.options.single else tuple(grads)
+        grads = (grads,) if self.options.single else grads
         fixed = []
-        for entry, g in zip(self.options.wrt, grads):
-            reference = values[entry] if isinstance(entry, int) else (
-                values[self.params.index(entry)] if entry in self.params else None)
-            if reference is not None and _is_integer(reference):
-                g = None if self.options.unconnected_gradients == "none" else np.zeros_like(reference)
-            elif reference is not None:
-                if _is_complex(g):
-                    raise TypeError(
-                        f"{self.fn.__qualname__}: the gradient w.r.t. {entry!r} came out complex: srcgrad's rules "
-                        f"are for real values; keep complex numbers out of the differentiated path"
-                    )
-                g = _like(g, reference)
-            elif isinstance(g, np.ndarray) and g.ndim == 0:
-                g = g[()]  # an intermediate's gradient: a NumPy scalar, as NumPy gives for 0-d results
-            fixed.append(g)
+        for entry, position, g in zip(self.options.wrt, self.references, grads):
+            if position is None:  # an intermediate's gradient: a NumPy scalar for a 0-d result
+                fixed.append(g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g)
+                continue
+            reference = values[position]
+            if _is_integer(reference):
+                fixed.append(None if self.options.unconnected_gradients == "none" else np.zeros_like(reference))
+                continue
+            if _is_complex(g):
+                raise TypeError(
+                    f"{self.fn.__qualname__}: the gradient w.r.t. {entry!r} came out complex: srcgrad's rules "
+                    f"are for real values; keep complex numbers out of the differentiated path"
+                )
+            fixed.append(_like(g, reference))
         out = fixed[0] if self.options.single else tuple(fixed)
         return (value, out) if self.options.with_value else out
 

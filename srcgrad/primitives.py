@@ -95,13 +95,17 @@ def unbroadcast(ct: Any, like: Any) -> Any:
 @primitive
 def unbroadcast_to(ct: Any, shape: tuple) -> Any:
     """Sum `ct` over the axes broadcasting added or stretched, so it has `shape`."""
-    ct_shape = np.shape(ct)
+    if not isinstance(ct, np.ndarray):
+        if np.shape(ct) == shape:
+            return ct
+        ct = np.asarray(ct)
+    ct_shape = ct.shape
     if ct_shape == shape:
         return ct
-    if not isinstance(ct, np.ndarray):
-        ct = np.asarray(ct)
     lead = len(ct_shape) - len(shape)
     if lead > 0:
+        if ct_shape[lead:] == shape:  # only leading axes were added, as for a bias
+            return ct.sum(axis=0) if lead == 1 else ct.sum(axis=tuple(range(lead)))
         ct = ct.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and ct.shape[i] != 1)
     if stretched:

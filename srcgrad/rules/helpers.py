@@ -43,8 +43,11 @@ __all__ = [
 def expand_like(ct: Any, like: Any) -> Any:
     """`ct` broadcast to the shape of `like`, as a new array (the cotangent of a reduction's input)."""
     shape = np.shape(like)
-    if np.shape(ct) == shape:
+    ct_shape = np.shape(ct)
+    if ct_shape == shape:
         return ct
+    if not ct_shape:  # a scalar: one fill
+        return np.full(shape, ct, dtype=np.result_type(ct, like))
     out = np.empty(shape, dtype=np.result_type(ct, like))
     out[...] = ct
     return out
