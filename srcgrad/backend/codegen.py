@@ -20,6 +20,7 @@ from typing import Any
 from .. import primitives
 from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
+from ..ir.printer import fresh_name
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
 BINARY = {
@@ -63,25 +64,21 @@ class CodeGenerator:
         self.helpers: dict[str, tuple] = {}
         self.frees: dict[str, tuple] = {}
         self.objects: dict[str, Any] = {}
-        reserved = set(RESERVED)
         self.free_names: dict[tuple, str] = {}
-        """One generated name per free value: two closures' `scale`s are `scale` and `scale_1`."""
+        """One generated name per free value or callee: two closures' `scale`s are `scale` and `scale_1`."""
+        taken = set(RESERVED)
         for op in fn.walk():
             for a in list(op.args) + list(op.kwargs.values()):
                 if isinstance(a, Free) and a.spec not in self.free_names:
-                    name, n = a.name, 0
-                    while name in self.free_names.values() or name in RESERVED:
-                        n += 1
-                        name = f"{a.name}_{n}"
-                    self.free_names[a.spec] = name
-                    reserved.add(name)
+                    self.free_names[a.spec] = fresh_name(a.name, taken)
             if op.kind == "call":  # callees are called by name: no value may shadow one
                 helper = srcgrad_helper(op.fn)
                 if helper:
-                    reserved.add(helper)
+                    taken.add(helper)
                 spec = op.attrs.get("callee_spec")
-                if spec:
-                    reserved.add(spec[-1].rsplit(".", 1)[-1])
+                if spec and library_name(op.fn) is None and helper is None and spec not in self.free_names:
+                    self.free_names[spec] = fresh_name(spec[-1].rsplit(".", 1)[-1], taken)
+        reserved = taken
         self.names = ValueNames(fn, reserved)
         self.folded: set[int] = set()
         self.lines: list[str] = []
@@ -115,13 +112,6 @@ class CodeGenerator:
             return helper
         spec = op.attrs.get("callee_spec")
         if spec:
-            if spec not in self.free_names:
-                base = spec[-1].rsplit(".", 1)[-1]
-                name, n = base, 0
-                while name in self.free_names.values():
-                    n += 1
-                    name = f"{base}_{n}"
-                self.free_names[spec] = name
             name = self.free_names[spec]
             self.frees[name] = spec
             self.objects[name] = fn

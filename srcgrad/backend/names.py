@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Block, Const, Free, Function, Op, Value
+from ..ir.printer import fresh_name
 
 
 @lru_cache(maxsize=1)
@@ -117,12 +118,7 @@ class ValueNames:
             base = self.values[root].hint or "t"
             if not base.isidentifier() or keyword.iskeyword(base):
                 base = "t"
-            name, n = base, 0
-            while name in self.taken:
-                n += 1
-                name = f"{base}_{n}"
-            self.taken.add(name)
-            self.names[root] = name
+            self.names[root] = fresh_name(base, self.taken)
         return self.names[root]
 
     def uses(self, v: Value) -> list[Op]:

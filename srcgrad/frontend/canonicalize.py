@@ -21,6 +21,8 @@ from typing import Iterable
 
 import gast
 
+from ..ir.printer import fresh_name
+
 
 def _name(id_: str, ctx: gast.AST) -> gast.Name:
     return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
@@ -76,12 +78,7 @@ class _Names:
         self.taken = taken
 
     def fresh(self, base: str) -> str:
-        name, n = base, 0
-        while name in self.taken:
-            n += 1
-            name = f"{base}_{n}"
-        self.taken.add(name)
-        return name
+        return fresh_name(base, self.taken)
 
 
 def canonicalize(fndef: gast.FunctionDef) -> gast.FunctionDef:

@@ -20,6 +20,16 @@ def callee_name(fn: object) -> str:
     return name
 
 
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base`, else `base_1`, `base_2`, ...: the first not in `taken`, which it joins."""
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
 class _Names:
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
@@ -28,13 +38,7 @@ class _Names:
     def __call__(self, v: Value) -> str:
         key = id(v)
         if key not in self.names:
-            base = v.hint or "v"
-            name, n = base, 0
-            while name in self.taken:
-                n += 1
-                name = f"{base}_{n}"
-            self.taken.add(name)
-            self.names[key] = name
+            self.names[key] = fresh_name(v.hint or "v", self.taken)
         return "%" + self.names[key]
 
 

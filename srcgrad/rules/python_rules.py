@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import primitives
 from ..primitives import Symbolic
-from .helpers import astype_like, builtin_sum_grad, getitem_grad, safe_div, select, unbroadcast
+from .helpers import astype_like, builtin_sum_grad, getitem_grad, safe_div, unbroadcast
 from .numpy_rules import power_base, power_exponent
 from .registry import defvjp, lookup, nondifferentiable, zero_vjp
 
@@ -40,16 +40,8 @@ for _op, _np in [
     _same_as(_op, _np)
 defvjp(operator.pow, power_base, power_exponent)
 defvjp(builtins.pow, power_base, power_exponent)
-defvjp(
-    builtins.max,  # max(a, b): Python keeps the first on ties, and so does the gradient
-    lambda ct, out, x, y: unbroadcast(select(x >= y, ct), x),
-    lambda ct, out, x, y: unbroadcast(select(x < y, ct), y),
-)
-defvjp(
-    builtins.min,
-    lambda ct, out, x, y: unbroadcast(select(x <= y, ct), x),
-    lambda ct, out, x, y: unbroadcast(select(x > y, ct), y),
-)
+_same_as(builtins.max, np.maximum)  # max(a, b): Python keeps the first on ties, as np.maximum's rule
+_same_as(builtins.min, np.minimum)
 
 # --- math: the same math on Python floats -----------------------------------
 defvjp(math.exp, lambda ct, out, x: ct * out)
