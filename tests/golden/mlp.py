@@ -7,16 +7,16 @@ from srcgrad.rules.helpers import expand_like, matmul_grad_x, matmul_grad_y, saf
 def mlp_grad(W1, b1, W2, b2, X, Y, grad_ys=None):
     mm = X @ W1
     plus = mm + b1
-    tanh_1 = np.tanh(plus)
-    mm_1 = tanh_1 @ W2
+    tanh = np.tanh(plus)
+    mm_1 = tanh @ W2
     logits = mm_1 + b2
     max_1 = np.max(logits, axis=1, keepdims=True)
     stop_gradient_1 = stop_gradient(max_1)
     shifted = logits - stop_gradient_1
-    exp_1 = np.exp(shifted)
-    sum_1 = np.sum(exp_1, axis=1, keepdims=True)
-    log_1 = np.log(sum_1)
-    log_probs = shifted - log_1
+    exp = np.exp(shifted)
+    sum_1 = np.sum(exp, axis=1, keepdims=True)
+    log = np.log(sum_1)
+    log_probs = shifted - log
     prod = Y * log_probs
     shape = np.shape(X)
     t = shape[0]
@@ -30,20 +30,20 @@ def mlp_grad(W1, b1, W2, b2, X, Y, grad_ys=None):
     # grad of: log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (golden_sources.py:17)
     shifted_bar = unbroadcast(log_probs_bar_1, shifted)
     log_bar = -log_probs_bar_1
-    log_bar_1 = unbroadcast(log_bar, log_1)
+    log_bar_1 = unbroadcast(log_bar, log)
     sum_bar_1 = safe_div(log_bar_1, sum_1)
-    exp_bar = expand_like(sum_bar_1, exp_1)
-    shifted_bar_1 = exp_bar * exp_1
+    exp_bar = expand_like(sum_bar_1, exp)
+    shifted_bar_1 = exp_bar * exp
     shifted_bar_2 = shifted_bar + shifted_bar_1
     # grad of: shifted = logits - stop_gradient(np.max(logits, axis=1, keepdims=True))  (golden_sources.py:16)
     logits_bar = unbroadcast(shifted_bar_2, logits)
     # grad of: logits = h @ W2 + b2  (golden_sources.py:15)
     mm_bar = unbroadcast(logits_bar, mm_1)
     b2_bar = unbroadcast(logits_bar, b2)
-    tanh_bar = matmul_grad_x(mm_bar, tanh_1, W2)
-    W2_bar = matmul_grad_y(mm_bar, tanh_1, W2)
+    tanh_bar = matmul_grad_x(mm_bar, tanh, W2)
+    W2_bar = matmul_grad_y(mm_bar, tanh, W2)
     # grad of: h = np.tanh(X @ W1 + b1)  (golden_sources.py:14)
-    plus_bar = tanh_1 * tanh_1
+    plus_bar = tanh * tanh
     plus_bar_1 = 1 - plus_bar
     plus_bar_2 = tanh_bar * plus_bar_1
     mm_bar_1 = unbroadcast(plus_bar_2, mm)

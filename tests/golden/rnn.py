@@ -26,11 +26,11 @@ def rnn_grad(Wh, xs, h0, grad_ys=None):
     # grad of: for t in range(xs.shape[0]):  (golden_sources.py:23)
     Wh_bar = np.zeros_like(Wh)
     for _ in reversed(range(t)):
-        tanh_1 = tanh_stack.pop()
+        tanh = tanh_stack.pop()
         mm_shape_1 = mm_stack.pop()
         h_1 = h_stack.pop()
         # grad of: h = np.tanh(xs[t] + h @ Wh)  (golden_sources.py:24)
-        plus_bar = tanh_1 * tanh_1
+        plus_bar = tanh * tanh
         plus_bar_1 = 1 - plus_bar
         plus_bar_2 = h_bar * plus_bar_1
         mm_bar = unbroadcast_to(plus_bar_2, mm_shape_1)
