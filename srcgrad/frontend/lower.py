@@ -14,7 +14,6 @@ from __future__ import annotations
 import builtins
 import inspect
 import operator
-import types
 from typing import Any, Callable
 
 import gast
@@ -24,8 +23,9 @@ from .. import primitives
 from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..ir import Block, Const, Free, Function, Op, Value
 from ..ir.builder import Builder
-from ..rules import is_nondifferentiable, lookup
+from .calls import Calls, _is_library
 from .canonicalize import canonicalize
+from .control_flow import ControlFlow, _truthy
 from .resolve import MISSING, Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal, resolve_free
 from .source import ParsedFunction, parse_function, unwrap
 
@@ -45,32 +45,9 @@ COMPARE = {
     gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
 }  # fmt: skip
 
-# ndarray methods, lowered to the NumPy function of the same name, so each has one rule.
-ARRAY_METHODS: dict[str, Any] = {
-    name: getattr(np, name)
-    for name in (
-        "sum", "mean", "max", "min", "prod", "dot", "ravel", "squeeze", "copy", "clip", "cumsum",
-        "cumprod", "std", "var", "argmax", "argmin", "argsort", "all", "any", "swapaxes", "take",
-        "round", "trace", "diagonal", "nonzero", "repeat", "conj",
-    )
-}  # fmt: skip
-ARRAY_METHODS["flatten"] = np.ravel
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 UNROLL_LIMIT = 32
 _PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row"}
-
-
-_LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
-_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
-
-
-def _is_library(obj: Any) -> bool:
-    """NumPy, SciPy, the standard library, srcgrad's own primitives: called, never looked into.
-    (srcgrad.nn and srcgrad.regularizers are plain Python and are differentiated through.)"""
-    module = getattr(obj, "__module__", None) or ""
-    return module.split(".", 1)[0] in _LIBRARY_ROOTS or module.startswith(_SRCGRAD_INTERNALS) or isinstance(
-        obj, (types.BuiltinFunctionType, np.ufunc)
-    )
 
 
 class Lowering:
@@ -120,7 +97,7 @@ class Lowering:
         return UnsupportedSyntaxError(f"{what} is not supported", loc, hint=instead)
 
 
-class _FunctionContext:
+class _FunctionContext(ControlFlow, Calls):
     """Lowering state for one Python function body (the top one or an inlined one)."""
 
     def __init__(self, lowering: Lowering, parsed: ParsedFunction, scope: Scope, node: gast.AST, outer_env: dict | None = None):
@@ -274,204 +251,6 @@ class _FunctionContext:
         return [self.call_op(operator.getitem, [value, Const(i)], {}, "item") for i in range(n)]
 
     # -- control flow ----------------------------------------------------------------
-    def assigned_names(self, stmts: list[gast.stmt]) -> list[str]:
-        names: list[str] = []
-        for stmt in stmts:
-            for n in gast.walk(stmt):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
-                    names.append(n.id)
-                elif isinstance(n, gast.FunctionDef) and n.name not in names:
-                    names.append(n.name)
-                elif (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
-                      and n.value.id not in names):
-                    names.append(n.value.id)  # y[i] = v rebinds y
-                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
-                      and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
-                    names.append(n.func.value.id)  # xs.append(v) rebinds xs
-        return names
-
-    def live_names(self, node: gast.AST, stmts: list[gast.stmt], env: dict) -> list[str]:
-        """Names a compound statement assigns that matter outside it (bound before, or read anywhere)."""
-        return [n for n in self.assigned_names(stmts) if n in env or n in self.loaded_names]
-
-    def loaded_outside(self, node: gast.AST) -> set[str]:
-        """Names read anywhere in the function except inside `node`."""
-        inside = {id(n) for n in gast.walk(node)}
-        return {n.id for n in gast.walk(self.node)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
-
-    def stmt_If(self, stmt: gast.If, env: dict) -> None:
-        cond = self.expr(stmt.test, env)
-        if isinstance(cond, Const) or isinstance(cond, Static):
-            chosen = stmt.body if _truthy(cond) else stmt.orelse
-            self.block(chosen, env)
-            return
-        names = self.live_names(stmt, stmt.body + stmt.orelse, env)
-        self.at(stmt)
-        op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
-        envs = []
-        for region, stmts in zip(op.regions, (stmt.body, stmt.orelse)):
-            branch_env = dict(env)
-            saved = self.builder
-            self.builder = Builder(region, saved.loc)
-            self.block(stmts, branch_env)
-            envs.append(branch_env)
-            self.builder = saved
-        carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))]
-        for n in names:
-            if n not in carried and n in envs[0]:
-                env[n] = envs[0][n]
-        # A tuple or list of the same length in both branches stays a compile-time sequence of
-        # merged items, so `return a, b` from two branches still gives two outputs.
-        shapes = [_merge_shape(envs[0].get(n, Const(None)), envs[1].get(n, Const(None))) for n in carried]
-        for region, branch_env in zip(op.regions, envs):
-            saved = self.builder
-            self.builder = Builder(region, self.parsed.loc(stmt))
-            values = []
-            for n, shape in zip(carried, shapes):
-                values += [self.operand(leaf) for leaf in _leaves(branch_env.get(n, Const(None)), shape)]
-            self.builder.op(Op("yield", values))
-            self.builder = saved
-        op.results = [Value(n) for n, shape in zip(carried, shapes) for _ in range(_count(shape))]
-        self.builder.op(op)
-        results = iter(op.results)
-        for n, shape in zip(carried, shapes):
-            env[n] = _rebuild(shape, results)
-
-    def expr_IfExp(self, node: gast.IfExp, env: dict) -> Abstract:
-        cond = self.expr(node.test, env)
-        if isinstance(cond, (Const, Static)):
-            return self.expr(node.body if _truthy(cond) else node.orelse, env)
-        return self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node)
-
-    def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t") -> Value:
-        self.at(node)
-        op = Op("if", [self.operand(cond)], regions=[Block(), Block()], results=[Value(hint)])
-        for region, make in zip(op.regions, (then, orelse)):
-            saved = self.builder
-            self.builder = Builder(region, saved.loc)
-            value = self.operand(make())
-            self.builder.op(Op("yield", [value]))
-            self.builder = saved
-        self.builder.op(op)
-        return op.result
-
-    def stmt_For(self, stmt: gast.For, env: dict) -> None:
-        if stmt.orelse:
-            raise self.error(stmt, "for ... else", "set a flag in the loop and test it after")
-        iteration = self.iteration(stmt.iter, env)
-        if iteration[0] == "static":
-            for item in iteration[1]:
-                self.assign(stmt.target, item, env)
-                self.block(stmt.body, env)
-            return
-        _, start, stop, step, reverse, item = iteration
-        target_names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
-        used_after = self.loaded_outside(stmt)
-        names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
-        names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
-        self.at(stmt)
-        inits = [self.operand(env.get(n, Const(None))) for n in names]
-        body = Block()
-        index = body.add_arg(target_names[0] if item is None and isinstance(stmt.target, gast.Name) else "i")
-        args = [body.add_arg(n) for n in names]
-        op = Op("for", [self.operand(start), self.operand(stop), self.operand(step), *inits], regions=[body])
-        op.attrs["reverse"] = reverse
-        body_env = dict(env)
-        body_env.update(zip(names, args))
-        saved = self.builder
-        self.builder = Builder(body, saved.loc)
-        self.at(stmt.target)
-        self.assign(stmt.target, _item(item, index), body_env)
-        self.block(stmt.body, body_env)
-        self.at(stmt)
-        self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
-        self.builder = saved
-        op.results = [Value(n) for n in names]
-        self.builder.op(op)
-        env.update(zip(names, op.results))
-
-    def iteration(self, it: gast.expr, env: dict) -> tuple:
-        """What a for loop iterates over: ("static", items) to unroll, or
-        ("range", start, stop, step, reverse, item) with `item(i)` the loop target at index i
-        (None: the index itself)."""
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name):
-            callee = self.name(it.func, env)
-            fn = callee.obj if isinstance(callee, Static) else None
-            if fn is builtins.range and not it.keywords:
-                bounds = [self.expr(a, env) for a in it.args]
-                start, stop, step = _range_bounds(bounds)
-                return ("range", start, stop, step, False, None)
-            if fn is builtins.reversed and len(it.args) == 1 and not it.keywords:
-                inner = self.iteration(it.args[0], env)
-                if inner[0] == "static":
-                    return ("static", list(reversed(inner[1])))
-                return ("range", inner[1], inner[2], inner[3], not inner[4], inner[5])
-            if fn is builtins.enumerate and it.args:
-                offset = self.expr(it.args[1], env) if len(it.args) > 1 else Const(0)
-                for k in it.keywords:
-                    if k.arg == "start":
-                        offset = self.expr(k.value, env)
-                inner = self.iteration(it.args[0], env)
-                if inner[0] == "static" and isinstance(offset, Const):
-                    return ("static", [Seq([Const(offset.value + j), v]) for j, v in enumerate(inner[1])])
-                if inner[0] == "static":
-                    inner = self.indexed(Seq(list(inner[1]), "list"))
-                _, start, stop, step, reverse, item = inner
-
-                def count(i: Any) -> Abstract:
-                    position = i if start == Const(0) else self.binary(operator.sub, i, start, it)
-                    if step != Const(1):
-                        position = self.binary(operator.floordiv, position, step, it)
-                    return position if offset == Const(0) else self.binary(operator.add, position, offset, it)
-
-                return ("range", start, stop, step, reverse, lambda i: Seq([count(i), _item(item, i)]))
-            if fn is builtins.zip and it.args and not it.keywords:
-                seqs = [self.expr(a, env) for a in it.args]
-                if all(isinstance(q, Seq) and len(q.items) <= UNROLL_LIMIT for q in seqs):
-                    return ("static", [Seq(list(t)) for t in zip(*(q.items for q in seqs))])
-                lengths = [self.call_op(builtins.len, [q], {}, "n") if not isinstance(q, Seq) else Const(len(q.items))
-                           for q in seqs]
-                n = lengths[0] if len(lengths) == 1 else self.call_op(builtins.min, lengths, {}, "n")
-                return ("range", Const(0), n, Const(1), False,
-                        lambda i: Seq([self.call_op(operator.getitem, [q, i], {}, "item") for q in seqs]))
-        seq = self.expr(it, env)
-        if isinstance(seq, Seq) and len(seq.items) <= UNROLL_LIMIT:
-            return ("static", list(seq.items))
-        if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
-            return ("static", [Const(v) for v in seq.value])
-        return self.indexed(seq)
-
-    def indexed(self, seq: Abstract) -> tuple:
-        n = self.call_op(builtins.len, [seq], {}, "n")
-        return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
-
-    def stmt_While(self, stmt: gast.While, env: dict) -> None:
-        if stmt.orelse:
-            raise self.error(stmt, "while ... else", "set a flag in the loop and test it after")
-        cond = self.expr(stmt.test, env)
-        if isinstance(cond, (Const, Static)) and not _truthy(cond):
-            return
-        names = self.live_names(stmt, stmt.body, env)
-        self.at(stmt)
-        inits = [self.operand(env.get(n, Const(None))) for n in names]
-        body = Block()
-        args = [body.add_arg(n) for n in names]
-        op = Op("while", [self.operand(cond), *inits], regions=[body])
-        body_env = dict(env)
-        body_env.update(zip(names, args))
-        saved = self.builder
-        self.builder = Builder(body, saved.loc)
-        self.block(stmt.body, body_env)
-        self.at(stmt.test)
-        new_cond = self.operand(self.expr(stmt.test, body_env))
-        self.builder.op(Op("yield", [new_cond, *[self.operand(body_env[n]) for n in names]]))
-        self.builder = saved
-        op.results = [Value(n) for n in names]
-        self.builder.op(op)
-        env.update(zip(names, op.results))
-
-    # -- expressions -------------------------------------------------------------------
     def expr(self, node: gast.expr, env: dict) -> Abstract:
         method = getattr(self, f"expr_{type(node).__name__}", None)
         if method is None:
@@ -611,205 +390,6 @@ class _FunctionContext:
         return self.expr(node, env)
 
     # -- calls -------------------------------------------------------------------------
-    def expr_Call(self, node: gast.Call, env: dict) -> Abstract:
-        for a in node.args:
-            if isinstance(a, gast.Starred):
-                raise self.error(a, "*args in a call", "pass each argument by position")
-        if any(k.arg is None for k in node.keywords):
-            raise self.error(node, "**kwargs in a call", "pass each keyword argument by name")
-        func = node.func
-        if isinstance(func, gast.Attribute):
-            receiver = self.expr(func.value, env)
-            if not isinstance(receiver, Static):
-                return self.method_call(receiver, func, node, env)
-            callee = self.expr(func, env)
-        else:
-            callee = self.expr(func, env)
-        args = [self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
-        self.at(node)
-        return self.call(callee, args, kwargs, node)
-
-    def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
-        name = func.attr
-        args = [self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
-        self.at(node)
-        if name == "append" and isinstance(func.value, gast.Name):
-            if isinstance(receiver, Seq) and receiver.kind == "list" and len(args) == 1:
-                env[func.value.id] = Seq(receiver.items + args, "list")
-                return Const(None)
-            if isinstance(receiver, Value) and len(args) == 1:
-                env[func.value.id] = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
-                return Const(None)
-        if name == "pop":
-            raise self.error(node, "list.pop() (a mutation)",
-                             "higher-order derivatives through loops are not supported yet; "
-                             "differentiate loop-free code twice, or write the derivative with register_vjp")
-        if isinstance(receiver, Seq):
-            receiver = self.operand(receiver)
-        if name == "reshape":
-            shape = args[0] if len(args) == 1 else Seq(args, "tuple")
-            return self.call_op(np.reshape, [receiver, shape], kwargs, "t")
-        if name == "transpose":
-            axes = [] if not args else [args[0] if len(args) == 1 else Seq(args, "tuple")]
-            return self.call_op(np.transpose, [receiver, *axes], kwargs, "t")
-        if name in ARRAY_METHODS:
-            fn = ARRAY_METHODS[name]
-            return self.call_op(fn, [receiver, *args], kwargs, "t")
-        return self.call_op(primitives.method(name), [receiver, *args], kwargs, "t")
-
-    def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call) -> Abstract:
-        if isinstance(callee, LocalFunction):
-            return self.inline_local(callee, args, kwargs, node)
-        if not isinstance(callee, Static):
-            raise self.error(node.func, "calling a value that is only known at run time",
-                             "call a function by its name")
-        fn = callee.obj
-        if fn in (builtins.max, builtins.min) and not kwargs and (len(args) > 2 or (
-                len(args) == 1 and isinstance(args[0], Seq) and args[0].items)):
-            items = args if len(args) > 2 else args[0].items
-            value = items[0]
-            for other in items[1:]:  # pairwise, first wins on ties, as Python's max/min
-                value = self.call(callee, [value, other], {}, node)
-            return value
-        if fn is builtins.len and len(args) == 1 and isinstance(args[0], Seq):
-            return Const(len(args[0].items))
-        if fn in (builtins.tuple, builtins.list) and len(args) == 1 and isinstance(args[0], Seq):
-            return Seq(list(args[0].items), fn.__name__)
-        if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
-            sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
-            return Const(isinstance(sample, args[1].obj))
-        target = unwrap(fn)
-        srcgrad_wrapper = hasattr(fn, "__srcgrad_original__")  # @differentiate, srcgrad.grad(...)
-        if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (
-            srcgrad_wrapper or not _is_library(fn)
-        ):
-            return self.inline(target, callee.spec, args, kwargs, node)
-        return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec)
-
-    def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
-        if fn in self.lowering.inlining or fn is self.lowering.fn:
-            raise self.error(node, f"a recursive call to {fn.__qualname__}", "write the recursion as a loop")
-        parsed = parse_function(fn)
-        if isinstance(parsed.node, gast.Lambda):
-            body = [gast.copy_location(gast.Return(value=parsed.node.body), parsed.node.body)]
-        else:
-            body = canonicalize(parsed.node).body
-        try:
-            bound = inspect.signature(fn).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise SrcgradError(f"cannot call {fn.__qualname__}: {exc}", self.parsed.loc(node)) from None
-        env: dict[str, Abstract] = {}
-        for name, param in inspect.signature(fn).parameters.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                if param.kind is inspect.Parameter.VAR_POSITIONAL:
-                    value = Seq(list(value), "tuple")
-                elif param.kind is inspect.Parameter.VAR_KEYWORD:
-                    raise self.error(node, f"calling {fn.__qualname__}, which takes **{name}", "name its parameters")
-                env[name] = value
-            elif param.default is not inspect.Parameter.empty:
-                env[name] = classify(param.default, name, ("<default>",) + path + (name,), module_attribute=True) \
-                    if not is_literal(param.default) else Const(param.default)
-            elif param.kind is inspect.Parameter.VAR_POSITIONAL:
-                env[name] = Seq([], "tuple")
-        ctx = _FunctionContext(self.lowering, parsed, Scope(fn, path), parsed.node)
-        ctx.builder = self.builder
-        self.lowering.inlining.append(fn)
-        try:
-            result = ctx.body(body, env)
-        finally:
-            self.lowering.inlining.pop()
-        self.builder = ctx.builder
-        return result
-
-    def inline_local(self, local: LocalFunction, args: list, kwargs: dict, node: gast.Call) -> Abstract:
-        fnode = local.node
-        assert isinstance(fnode, gast.FunctionDef)
-        params = [a.id for a in fnode.args.args]
-        env: dict[str, Abstract] = {}
-        defaults = fnode.args.defaults
-        for i, name in enumerate(params):
-            if i < len(args):
-                env[name] = args[i]
-            elif name in kwargs:
-                env[name] = kwargs[name]
-            elif i >= len(params) - len(defaults):
-                env[name] = self.expr(defaults[i - (len(params) - len(defaults))], local.env)
-            else:
-                raise SrcgradError(f"missing argument '{name}' in the call to {fnode.name}", self.parsed.loc(node))
-        ctx = _FunctionContext(self.lowering, local.parsed, self.scope, fnode, outer_env=local.env)
-        ctx.builder = self.builder
-        result = ctx.body(canonicalize(fnode).body, env)
-        self.builder = ctx.builder
-        return result
-
-    def expr_Lambda(self, node: gast.Lambda, env: dict) -> Abstract:
-        body = gast.copy_location(gast.Return(value=node.body), node.body)
-        fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[], returns=None,
-                                type_comment=None, type_params=[])
-        return LocalFunction(gast.copy_location(fdef, node), self.parsed, env, self.scope.path)
-
-
-def _merge_shape(a: Abstract, b: Abstract) -> Any:
-    """The common structure of two branch values: None (one value) or (kind, [item shapes])."""
-    none = Const(None)
-    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
-        return (a.kind, [_merge_shape(x, y) for x, y in zip(a.items, b.items)])
-    if isinstance(a, Seq) and b == none:  # a result not yet set on the other path
-        return (a.kind, [_merge_shape(x, none) for x in a.items])
-    if isinstance(b, Seq) and a == none:
-        return (b.kind, [_merge_shape(none, y) for y in b.items])
-    return None
-
-
-def _leaves(value: Abstract, shape: Any) -> list:
-    if shape is None:
-        return [value]
-    kind, items = shape
-    parts = value.items if isinstance(value, Seq) else [Const(None)] * len(items)
-    return [leaf for part, item in zip(parts, items) for leaf in _leaves(part, item)]
-
-
-def _count(shape: Any) -> int:
-    return 1 if shape is None else sum(_count(item) for item in shape[1])
-
-
-def _rebuild(shape: Any, results: Any) -> Abstract:
-    if shape is None:
-        return next(results)
-    kind, items = shape
-    return Seq([_rebuild(item, results) for item in items], kind)
-
-
-def _item(item: Callable[[Any], Abstract] | None, index: Any) -> Abstract:
-    return index if item is None else item(index)
-
-
-def _range_bounds(bounds: list) -> tuple:
-    if len(bounds) == 1:
-        return Const(0), bounds[0], Const(1)
-    if len(bounds) == 2:
-        return bounds[0], bounds[1], Const(1)
-    return bounds[0], bounds[1], bounds[2]
-
-
-def _truthy(value: Abstract) -> bool:
-    return bool(value.value) if isinstance(value, Const) else bool(value.obj)
-
-
-def _same_static(a: Abstract, b: Abstract) -> bool:
-    return (isinstance(a, Static) and isinstance(b, Static) and a.obj is b.obj) or (
-        isinstance(a, LocalFunction) and a is b
-    )
-
-
-def _hint_for(fn: Any) -> str:
-    name = getattr(fn, "__name__", "t")
-    return name if name.isidentifier() and name not in ("getitem", "<lambda>") else "t"
-
-
 _STATEMENT_HINTS = {
     "With": "move the with-block outside the differentiated function",
     "Try": "move error handling outside the differentiated function",

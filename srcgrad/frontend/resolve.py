@@ -18,7 +18,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..ir import Const, Free, Value
+from ..ir import Const, Free
 from .source import ParsedFunction
 
 

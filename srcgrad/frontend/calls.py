@@ -1,0 +1,193 @@
+"""Lowering calls: methods, library callees, and the user's functions, which are
+inlined so that everything they compute is differentiated through."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from .. import primitives
+from ..errors import SrcgradError
+from ..ir import Const, Value
+from ..rules import is_nondifferentiable, lookup
+from .canonicalize import canonicalize
+from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
+from .source import parse_function, unwrap
+
+# ndarray methods, lowered to the NumPy function of the same name, so each has one rule.
+ARRAY_METHODS: dict[str, Any] = {
+    name: getattr(np, name)
+    for name in (
+        "sum", "mean", "max", "min", "prod", "dot", "ravel", "squeeze", "copy", "clip", "cumsum",
+        "cumprod", "std", "var", "argmax", "argmin", "argsort", "all", "any", "swapaxes", "take",
+        "round", "trace", "diagonal", "nonzero", "repeat", "conj",
+    )
+}  # fmt: skip
+ARRAY_METHODS["flatten"] = np.ravel
+
+
+_LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
+_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
+
+
+def _is_library(obj: Any) -> bool:
+    """NumPy, SciPy, the standard library, srcgrad's own primitives: called, never looked into.
+    (srcgrad.nn and srcgrad.regularizers are plain Python and are differentiated through.)"""
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".", 1)[0] in _LIBRARY_ROOTS or module.startswith(_SRCGRAD_INTERNALS) or isinstance(
+        obj, (types.BuiltinFunctionType, np.ufunc)
+    )
+
+
+class Calls:
+    """The part of lowering that owns calls (mixed into the function lowering)."""
+
+    def expr_Call(self, node: gast.Call, env: dict) -> Abstract:
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                raise self.error(a, "*args in a call", "pass each argument by position")
+        if any(k.arg is None for k in node.keywords):
+            raise self.error(node, "**kwargs in a call", "pass each keyword argument by name")
+        func = node.func
+        if isinstance(func, gast.Attribute):
+            receiver = self.expr(func.value, env)
+            if not isinstance(receiver, Static):
+                return self.method_call(receiver, func, node, env)
+            callee = self.expr(func, env)
+        else:
+            callee = self.expr(func, env)
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        self.at(node)
+        return self.call(callee, args, kwargs, node)
+
+    def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
+        name = func.attr
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        self.at(node)
+        if name == "append" and isinstance(func.value, gast.Name):
+            if isinstance(receiver, Seq) and receiver.kind == "list" and len(args) == 1:
+                env[func.value.id] = Seq(receiver.items + args, "list")
+                return Const(None)
+            if isinstance(receiver, Value) and len(args) == 1:
+                env[func.value.id] = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
+                return Const(None)
+        if name == "pop":
+            raise self.error(node, "list.pop() (a mutation)",
+                             "higher-order derivatives through loops are not supported yet; "
+                             "differentiate loop-free code twice, or write the derivative with register_vjp")
+        if isinstance(receiver, Seq):
+            receiver = self.operand(receiver)
+        if name == "reshape":
+            shape = args[0] if len(args) == 1 else Seq(args, "tuple")
+            return self.call_op(np.reshape, [receiver, shape], kwargs, "t")
+        if name == "transpose":
+            axes = [] if not args else [args[0] if len(args) == 1 else Seq(args, "tuple")]
+            return self.call_op(np.transpose, [receiver, *axes], kwargs, "t")
+        if name in ARRAY_METHODS:
+            fn = ARRAY_METHODS[name]
+            return self.call_op(fn, [receiver, *args], kwargs, "t")
+        return self.call_op(primitives.method(name), [receiver, *args], kwargs, "t")
+
+    def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call) -> Abstract:
+        if isinstance(callee, LocalFunction):
+            return self.inline_local(callee, args, kwargs, node)
+        if not isinstance(callee, Static):
+            raise self.error(node.func, "calling a value that is only known at run time",
+                             "call a function by its name")
+        fn = callee.obj
+        if fn in (builtins.max, builtins.min) and not kwargs and (len(args) > 2 or (
+                len(args) == 1 and isinstance(args[0], Seq) and args[0].items)):
+            items = args if len(args) > 2 else args[0].items
+            value = items[0]
+            for other in items[1:]:  # pairwise, first wins on ties, as Python's max/min
+                value = self.call(callee, [value, other], {}, node)
+            return value
+        if fn is builtins.len and len(args) == 1 and isinstance(args[0], Seq):
+            return Const(len(args[0].items))
+        if fn in (builtins.tuple, builtins.list) and len(args) == 1 and isinstance(args[0], Seq):
+            return Seq(list(args[0].items), fn.__name__)
+        if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
+            sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
+            return Const(isinstance(sample, args[1].obj))
+        target = unwrap(fn)
+        srcgrad_wrapper = hasattr(fn, "__srcgrad_original__")  # @differentiate, srcgrad.grad(...)
+        if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (
+            srcgrad_wrapper or not _is_library(fn)
+        ):
+            return self.inline(target, callee.spec, args, kwargs, node)
+        return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec)
+
+    def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
+        if fn in self.lowering.inlining or fn is self.lowering.fn:
+            raise self.error(node, f"a recursive call to {fn.__qualname__}", "write the recursion as a loop")
+        parsed = parse_function(fn)
+        if isinstance(parsed.node, gast.Lambda):
+            body = [gast.copy_location(gast.Return(value=parsed.node.body), parsed.node.body)]
+        else:
+            body = canonicalize(parsed.node).body
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise SrcgradError(f"cannot call {fn.__qualname__}: {exc}", self.parsed.loc(node)) from None
+        env: dict[str, Abstract] = {}
+        for name, param in inspect.signature(fn).parameters.items():
+            if name in bound.arguments:
+                value = bound.arguments[name]
+                if param.kind is inspect.Parameter.VAR_POSITIONAL:
+                    value = Seq(list(value), "tuple")
+                elif param.kind is inspect.Parameter.VAR_KEYWORD:
+                    raise self.error(node, f"calling {fn.__qualname__}, which takes **{name}", "name its parameters")
+                env[name] = value
+            elif param.default is not inspect.Parameter.empty:
+                env[name] = classify(param.default, name, ("<default>",) + path + (name,), module_attribute=True) \
+                    if not is_literal(param.default) else Const(param.default)
+            elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+                env[name] = Seq([], "tuple")
+        ctx = type(self)(self.lowering, parsed, Scope(fn, path), parsed.node)
+        ctx.builder = self.builder
+        self.lowering.inlining.append(fn)
+        try:
+            result = ctx.body(body, env)
+        finally:
+            self.lowering.inlining.pop()
+        self.builder = ctx.builder
+        return result
+
+    def inline_local(self, local: LocalFunction, args: list, kwargs: dict, node: gast.Call) -> Abstract:
+        fnode = local.node
+        assert isinstance(fnode, gast.FunctionDef)
+        params = [a.id for a in fnode.args.args]
+        env: dict[str, Abstract] = {}
+        defaults = fnode.args.defaults
+        for i, name in enumerate(params):
+            if i < len(args):
+                env[name] = args[i]
+            elif name in kwargs:
+                env[name] = kwargs[name]
+            elif i >= len(params) - len(defaults):
+                env[name] = self.expr(defaults[i - (len(params) - len(defaults))], local.env)
+            else:
+                raise SrcgradError(f"missing argument '{name}' in the call to {fnode.name}", self.parsed.loc(node))
+        ctx = type(self)(self.lowering, local.parsed, self.scope, fnode, outer_env=local.env)
+        ctx.builder = self.builder
+        result = ctx.body(canonicalize(fnode).body, env)
+        self.builder = ctx.builder
+        return result
+
+    def expr_Lambda(self, node: gast.Lambda, env: dict) -> Abstract:
+        body = gast.copy_location(gast.Return(value=node.body), node.body)
+        fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[], returns=None,
+                                type_comment=None, type_params=[])
+        return LocalFunction(gast.copy_location(fdef, node), self.parsed, env, self.scope.path)
+
+
+def _hint_for(fn: Any) -> str:
+    name = getattr(fn, "__name__", "t")
+    return name if name.isidentifier() and name not in ("getitem", "<lambda>") else "t"

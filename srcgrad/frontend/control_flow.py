@@ -1,0 +1,279 @@
+"""Lowering control flow: `if`, `for` and `while` become ops with regions.
+
+The names a statement assigns, and that matter outside it (bound before, or
+read elsewhere), become its results: branch-merged values of an `if`,
+carried values of a loop. A `for` over a range, a sequence, `enumerate`,
+`zip` or `reversed` becomes a counted loop whose body reads its items by
+index; a tuple or list of known length is unrolled instead.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any, Callable
+
+import gast
+
+from ..ir import Block, Const, Op, Value
+from ..ir.builder import Builder
+from .resolve import Abstract, LocalFunction, Seq, Static
+
+UNROLL_LIMIT = 32
+"""Static tuples and lists up to this length are unrolled rather than looped over."""
+
+
+class ControlFlow:
+    """The part of lowering that owns structured control flow (mixed into the function lowering)."""
+
+    def assigned_names(self, stmts: list[gast.stmt]) -> list[str]:
+        names: list[str] = []
+        for stmt in stmts:
+            for n in gast.walk(stmt):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
+                    names.append(n.id)
+                elif isinstance(n, gast.FunctionDef) and n.name not in names:
+                    names.append(n.name)
+                elif (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
+                      and n.value.id not in names):
+                    names.append(n.value.id)  # y[i] = v rebinds y
+                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+                      and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
+                    names.append(n.func.value.id)  # xs.append(v) rebinds xs
+        return names
+
+    def live_names(self, node: gast.AST, stmts: list[gast.stmt], env: dict) -> list[str]:
+        """Names a compound statement assigns that matter outside it (bound before, or read anywhere)."""
+        return [n for n in self.assigned_names(stmts) if n in env or n in self.loaded_names]
+
+    def loaded_outside(self, node: gast.AST) -> set[str]:
+        """Names read anywhere in the function except inside `node`."""
+        inside = {id(n) for n in gast.walk(node)}
+        return {n.id for n in gast.walk(self.node)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+
+    def stmt_If(self, stmt: gast.If, env: dict) -> None:
+        cond = self.expr(stmt.test, env)
+        if isinstance(cond, Const) or isinstance(cond, Static):
+            chosen = stmt.body if _truthy(cond) else stmt.orelse
+            self.block(chosen, env)
+            return
+        names = self.live_names(stmt, stmt.body + stmt.orelse, env)
+        self.at(stmt)
+        op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
+        envs = []
+        for region, stmts in zip(op.regions, (stmt.body, stmt.orelse)):
+            branch_env = dict(env)
+            saved = self.builder
+            self.builder = Builder(region, saved.loc)
+            self.block(stmts, branch_env)
+            envs.append(branch_env)
+            self.builder = saved
+        carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))]
+        for n in names:
+            if n not in carried and n in envs[0]:
+                env[n] = envs[0][n]
+        # A tuple or list of the same length in both branches stays a compile-time sequence of
+        # merged items, so `return a, b` from two branches still gives two outputs.
+        shapes = [_merge_shape(envs[0].get(n, Const(None)), envs[1].get(n, Const(None))) for n in carried]
+        for region, branch_env in zip(op.regions, envs):
+            saved = self.builder
+            self.builder = Builder(region, self.parsed.loc(stmt))
+            values = []
+            for n, shape in zip(carried, shapes):
+                values += [self.operand(leaf) for leaf in _leaves(branch_env.get(n, Const(None)), shape)]
+            self.builder.op(Op("yield", values))
+            self.builder = saved
+        op.results = [Value(n) for n, shape in zip(carried, shapes) for _ in range(_count(shape))]
+        self.builder.op(op)
+        results = iter(op.results)
+        for n, shape in zip(carried, shapes):
+            env[n] = _rebuild(shape, results)
+
+    def expr_IfExp(self, node: gast.IfExp, env: dict) -> Abstract:
+        cond = self.expr(node.test, env)
+        if isinstance(cond, (Const, Static)):
+            return self.expr(node.body if _truthy(cond) else node.orelse, env)
+        return self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node)
+
+    def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t") -> Value:
+        self.at(node)
+        op = Op("if", [self.operand(cond)], regions=[Block(), Block()], results=[Value(hint)])
+        for region, make in zip(op.regions, (then, orelse)):
+            saved = self.builder
+            self.builder = Builder(region, saved.loc)
+            value = self.operand(make())
+            self.builder.op(Op("yield", [value]))
+            self.builder = saved
+        self.builder.op(op)
+        return op.result
+
+    def stmt_For(self, stmt: gast.For, env: dict) -> None:
+        if stmt.orelse:
+            raise self.error(stmt, "for ... else", "set a flag in the loop and test it after")
+        iteration = self.iteration(stmt.iter, env)
+        if iteration[0] == "static":
+            for item in iteration[1]:
+                self.assign(stmt.target, item, env)
+                self.block(stmt.body, env)
+            return
+        _, start, stop, step, reverse, item = iteration
+        target_names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
+        used_after = self.loaded_outside(stmt)
+        names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
+        names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
+        self.at(stmt)
+        inits = [self.operand(env.get(n, Const(None))) for n in names]
+        body = Block()
+        index = body.add_arg(target_names[0] if item is None and isinstance(stmt.target, gast.Name) else "i")
+        args = [body.add_arg(n) for n in names]
+        op = Op("for", [self.operand(start), self.operand(stop), self.operand(step), *inits], regions=[body])
+        op.attrs["reverse"] = reverse
+        body_env = dict(env)
+        body_env.update(zip(names, args))
+        saved = self.builder
+        self.builder = Builder(body, saved.loc)
+        self.at(stmt.target)
+        self.assign(stmt.target, _item(item, index), body_env)
+        self.block(stmt.body, body_env)
+        self.at(stmt)
+        self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
+        self.builder = saved
+        op.results = [Value(n) for n in names]
+        self.builder.op(op)
+        env.update(zip(names, op.results))
+
+    def iteration(self, it: gast.expr, env: dict) -> tuple:
+        """What a for loop iterates over: ("static", items) to unroll, or
+        ("range", start, stop, step, reverse, item) with `item(i)` the loop target at index i
+        (None: the index itself)."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name):
+            callee = self.name(it.func, env)
+            fn = callee.obj if isinstance(callee, Static) else None
+            if fn is builtins.range and not it.keywords:
+                bounds = [self.expr(a, env) for a in it.args]
+                start, stop, step = _range_bounds(bounds)
+                return ("range", start, stop, step, False, None)
+            if fn is builtins.reversed and len(it.args) == 1 and not it.keywords:
+                inner = self.iteration(it.args[0], env)
+                if inner[0] == "static":
+                    return ("static", list(reversed(inner[1])))
+                return ("range", inner[1], inner[2], inner[3], not inner[4], inner[5])
+            if fn is builtins.enumerate and it.args:
+                offset = self.expr(it.args[1], env) if len(it.args) > 1 else Const(0)
+                for k in it.keywords:
+                    if k.arg == "start":
+                        offset = self.expr(k.value, env)
+                inner = self.iteration(it.args[0], env)
+                if inner[0] == "static" and isinstance(offset, Const):
+                    return ("static", [Seq([Const(offset.value + j), v]) for j, v in enumerate(inner[1])])
+                if inner[0] == "static":
+                    inner = self.indexed(Seq(list(inner[1]), "list"))
+                _, start, stop, step, reverse, item = inner
+
+                def count(i: Any) -> Abstract:
+                    position = i if start == Const(0) else self.binary(operator.sub, i, start, it)
+                    if step != Const(1):
+                        position = self.binary(operator.floordiv, position, step, it)
+                    return position if offset == Const(0) else self.binary(operator.add, position, offset, it)
+
+                return ("range", start, stop, step, reverse, lambda i: Seq([count(i), _item(item, i)]))
+            if fn is builtins.zip and it.args and not it.keywords:
+                seqs = [self.expr(a, env) for a in it.args]
+                if all(isinstance(q, Seq) and len(q.items) <= UNROLL_LIMIT for q in seqs):
+                    return ("static", [Seq(list(t)) for t in zip(*(q.items for q in seqs))])
+                lengths = [self.call_op(builtins.len, [q], {}, "n") if not isinstance(q, Seq) else Const(len(q.items))
+                           for q in seqs]
+                n = lengths[0] if len(lengths) == 1 else self.call_op(builtins.min, lengths, {}, "n")
+                return ("range", Const(0), n, Const(1), False,
+                        lambda i: Seq([self.call_op(operator.getitem, [q, i], {}, "item") for q in seqs]))
+        seq = self.expr(it, env)
+        if isinstance(seq, Seq) and len(seq.items) <= UNROLL_LIMIT:
+            return ("static", list(seq.items))
+        if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
+            return ("static", [Const(v) for v in seq.value])
+        return self.indexed(seq)
+
+    def indexed(self, seq: Abstract) -> tuple:
+        n = self.call_op(builtins.len, [seq], {}, "n")
+        return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
+
+    def stmt_While(self, stmt: gast.While, env: dict) -> None:
+        if stmt.orelse:
+            raise self.error(stmt, "while ... else", "set a flag in the loop and test it after")
+        cond = self.expr(stmt.test, env)
+        if isinstance(cond, (Const, Static)) and not _truthy(cond):
+            return
+        names = self.live_names(stmt, stmt.body, env)
+        self.at(stmt)
+        inits = [self.operand(env.get(n, Const(None))) for n in names]
+        body = Block()
+        args = [body.add_arg(n) for n in names]
+        op = Op("while", [self.operand(cond), *inits], regions=[body])
+        body_env = dict(env)
+        body_env.update(zip(names, args))
+        saved = self.builder
+        self.builder = Builder(body, saved.loc)
+        self.block(stmt.body, body_env)
+        self.at(stmt.test)
+        new_cond = self.operand(self.expr(stmt.test, body_env))
+        self.builder.op(Op("yield", [new_cond, *[self.operand(body_env[n]) for n in names]]))
+        self.builder = saved
+        op.results = [Value(n) for n in names]
+        self.builder.op(op)
+        env.update(zip(names, op.results))
+
+    # -- expressions -------------------------------------------------------------------
+
+
+def _merge_shape(a: Abstract, b: Abstract) -> Any:
+    """The common structure of two branch values: None (one value) or (kind, [item shapes])."""
+    none = Const(None)
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
+        return (a.kind, [_merge_shape(x, y) for x, y in zip(a.items, b.items)])
+    if isinstance(a, Seq) and b == none:  # a result not yet set on the other path
+        return (a.kind, [_merge_shape(x, none) for x in a.items])
+    if isinstance(b, Seq) and a == none:
+        return (b.kind, [_merge_shape(none, y) for y in b.items])
+    return None
+
+
+def _leaves(value: Abstract, shape: Any) -> list:
+    if shape is None:
+        return [value]
+    kind, items = shape
+    parts = value.items if isinstance(value, Seq) else [Const(None)] * len(items)
+    return [leaf for part, item in zip(parts, items) for leaf in _leaves(part, item)]
+
+
+def _count(shape: Any) -> int:
+    return 1 if shape is None else sum(_count(item) for item in shape[1])
+
+
+def _rebuild(shape: Any, results: Any) -> Abstract:
+    if shape is None:
+        return next(results)
+    kind, items = shape
+    return Seq([_rebuild(item, results) for item in items], kind)
+
+
+def _item(item: Callable[[Any], Abstract] | None, index: Any) -> Abstract:
+    return index if item is None else item(index)
+
+
+def _range_bounds(bounds: list) -> tuple:
+    if len(bounds) == 1:
+        return Const(0), bounds[0], Const(1)
+    if len(bounds) == 2:
+        return bounds[0], bounds[1], Const(1)
+    return bounds[0], bounds[1], bounds[2]
+
+
+def _truthy(value: Abstract) -> bool:
+    return bool(value.value) if isinstance(value, Const) else bool(value.obj)
+
+
+def _same_static(a: Abstract, b: Abstract) -> bool:
+    return (isinstance(a, Static) and isinstance(b, Static) and a.obj is b.obj) or (
+        isinstance(a, LocalFunction) and a is b
+    )
