@@ -183,6 +183,19 @@ def setitem(x: Any, index: Any, value: Any) -> Any:
 
 
 @primitive
+def updated_alias(new: Any, old: Any) -> Any:
+    """After `h += v` where h's value is also another name's: that name sees the update when the
+    value is an array (updated in place) and keeps `old` when it is a number (h is rebound)."""
+    return new if isinstance(old, np.ndarray) else old
+
+
+@primitive
+def alias_share(ct: Any, old: Any, to_new: bool) -> Any:
+    """The cotangent of `updated_alias` for `new` (to_new) or for `old`: all or nothing."""
+    return ct if isinstance(old, np.ndarray) == to_new else np.zeros_like(ct)
+
+
+@primitive
 def list_append(xs: list, x: Any) -> list:
     """`xs.append(x)` as a value: a new list with one more item (the old one is left
     as it was, since the reverse sweep may still read it)."""

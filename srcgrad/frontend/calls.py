@@ -4,6 +4,7 @@ inlined so that everything they compute is differentiated through."""
 from __future__ import annotations
 
 import builtins
+import collections
 import inspect
 import types
 from typing import Any
@@ -64,7 +65,7 @@ class Calls:
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         self.at(node)
-        return self.call(callee, args, kwargs, node)
+        return self.call(callee, args, kwargs, node, env)
 
     def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
         name = func.attr
@@ -73,10 +74,11 @@ class Calls:
         self.at(node)
         if name == "append" and isinstance(func.value, gast.Name):
             if isinstance(receiver, Seq) and receiver.kind == "list" and len(args) == 1:
-                env[func.value.id] = Seq(receiver.items + args, "list")
+                self.mutated(env, func.value.id, receiver, Seq(receiver.items + args, "list"))
                 return Const(None)
             if isinstance(receiver, Value) and len(args) == 1:
-                env[func.value.id] = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
+                appended = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
+                self.mutated(env, func.value.id, receiver, appended)
                 return Const(None)
         if name == "pop":
             raise self.error(node, "list.pop() (a mutation)",
@@ -95,9 +97,9 @@ class Calls:
             return self.call_op(fn, [receiver, *args], kwargs, "t")
         return self.call_op(primitives.method(name), [receiver, *args], kwargs, "t")
 
-    def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call) -> Abstract:
+    def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call, env: dict) -> Abstract:
         if isinstance(callee, LocalFunction):
-            return self.inline_local(callee, args, kwargs, node)
+            return self.inline_local(callee, args, kwargs, node, env)
         if not isinstance(callee, Static):
             raise self.error(node.func, "calling a value that is only known at run time",
                              "call a function by its name")
@@ -107,7 +109,7 @@ class Calls:
             items = args if len(args) > 2 else args[0].items
             value = items[0]
             for other in items[1:]:  # pairwise, first wins on ties, as Python's max/min
-                value = self.call(callee, [value, other], {}, node)
+                value = self.call(callee, [value, other], {}, node, env)
             return value
         if fn is builtins.len and len(args) == 1 and isinstance(args[0], Seq):
             return Const(len(args[0].items))
@@ -160,24 +162,26 @@ class Calls:
         self.builder = ctx.builder
         return result
 
-    def inline_local(self, local: LocalFunction, args: list, kwargs: dict, node: gast.Call) -> Abstract:
+    def inline_local(self, local: LocalFunction, args: list, kwargs: dict, node: gast.Call, env: dict) -> Abstract:
         fnode = local.node
         assert isinstance(fnode, gast.FunctionDef)
         params = [a.id for a in fnode.args.args]
-        env: dict[str, Abstract] = {}
+        bound: dict[str, Abstract] = {}
         defaults = fnode.args.defaults
         for i, name in enumerate(params):
             if i < len(args):
-                env[name] = args[i]
+                bound[name] = args[i]
             elif name in kwargs:
-                env[name] = kwargs[name]
+                bound[name] = kwargs[name]
             elif i >= len(params) - len(defaults):
-                env[name] = self.expr(defaults[i - (len(params) - len(defaults))], local.env)
+                bound[name] = self.expr(defaults[i - (len(params) - len(defaults))], local.env)
             else:
                 raise SrcgradError(f"missing argument '{name}' in the call to {fnode.name}", self.parsed.loc(node))
-        ctx = type(self)(self.lowering, local.parsed, self.scope, fnode, outer_env=local.env)
+        enclosing = env if local.owner is self else local.env  # closures read names at call time
+        outer = collections.ChainMap(enclosing, getattr(local.owner, "outer_env", None) or {})
+        ctx = type(self)(self.lowering, local.parsed, self.scope, fnode, outer_env=outer)
         ctx.builder = self.builder
-        result = ctx.body(canonicalize(fnode).body, env)
+        result = ctx.body(canonicalize(fnode).body, bound)
         self.builder = ctx.builder
         return result
 
@@ -185,7 +189,7 @@ class Calls:
         body = gast.copy_location(gast.Return(value=node.body), node.body)
         fdef = gast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])
-        return LocalFunction(gast.copy_location(fdef, node), self.parsed, env, self.scope.path)
+        return LocalFunction(gast.copy_location(fdef, node), self.parsed, env, self.scope.path, owner=self)
 
 
 def _hint_for(fn: Any) -> str:

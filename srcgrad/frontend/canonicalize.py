@@ -92,15 +92,17 @@ def canonicalize(fndef: gast.FunctionDef) -> gast.FunctionDef:
         return fndef
     fndef = copy.deepcopy(fndef)
     names = _Names({n.id for n in gast.walk(fndef) if isinstance(n, gast.Name)} | {a.id for a in fndef.args.args})
-    rewriter = _Rewriter(names, needs_return_flag)
+    rewriter = _Rewriter(names, needs_return_flag, _tuple_arity(fndef))
     new_body, _ = rewriter.block(fndef.body, loop=None)
     if needs_return_flag:
         first = fndef.body[0]
+        results = [_name(r, gast.Load()) for r in rewriter.results]
+        value = results[0] if rewriter.arity is None else gast.Tuple(elts=results, ctx=gast.Load())
         new_body = [
-            _assign(rewriter.ret, gast.Constant(value=None, kind=None), first),
+            *[_assign(r, gast.Constant(value=None, kind=None), first) for r in rewriter.results],
             _assign(rewriter.returned, _false(), first),
             *new_body,
-            gast.copy_location(gast.Return(value=_name(rewriter.ret, gast.Load())), fndef.body[-1]),
+            gast.copy_location(gast.Return(value=value), fndef.body[-1]),
         ]
     fndef.body = new_body
     return fndef
@@ -112,10 +114,33 @@ class _Loop:
         self.cont = cont
 
 
+def _tuple_arity(fndef: gast.FunctionDef) -> int | None:
+    """n when every return of the function returns a tuple display of n items, else None."""
+    returns = [n for n in _walk_own(fndef) if isinstance(n, gast.Return)]
+    arities = {len(r.value.elts) if isinstance(r.value, gast.Tuple) and
+               not any(isinstance(e, gast.Starred) for e in r.value.elts) else None for r in returns}
+    return arities.pop() if len(arities) == 1 else None
+
+
+def _walk_own(node: gast.AST) -> list[gast.AST]:
+    """The nodes of a function, not counting those of functions defined inside it."""
+    found, stack = [], list(gast.iter_child_nodes(node))
+    while stack:
+        n = stack.pop()
+        found.append(n)
+        if not isinstance(n, (gast.FunctionDef, gast.Lambda)):
+            stack.extend(gast.iter_child_nodes(n))
+    return found
+
+
 class _Rewriter:
-    def __init__(self, names: _Names, return_flag: bool):
+    def __init__(self, names: _Names, return_flag: bool, arity: int | None = None):
         self.names = names
-        self.ret = names.fresh("result") if return_flag else ""
+        self.arity = arity
+        """Every return gives a tuple of this many items: one result variable each (a tuple
+        carried through a loop would be one opaque value)."""
+        count = 0 if not return_flag else (arity or 1)
+        self.results = [names.fresh("result") for _ in range(count)]
         self.returned = names.fresh("returned") if return_flag else ""
 
     def block(self, stmts: list[gast.stmt], loop: _Loop | None) -> tuple[list[gast.stmt], set[str]]:
@@ -150,8 +175,9 @@ class _Rewriter:
     def stmt(self, stmt: gast.stmt, loop: _Loop | None) -> tuple[list[gast.stmt], set[str]]:
         if isinstance(stmt, gast.Return) and self.returned:
             value = stmt.value if stmt.value is not None else gast.Constant(value=None, kind=None)
-            out = [_assign(self.ret, value, stmt), _assign(self.returned, _true(), stmt)]
-            return out, {self.returned}
+            values = value.elts if self.arity is not None else [value]
+            out = [_assign(r, v, stmt) for r, v in zip(self.results, values)]
+            return [*out, _assign(self.returned, _true(), stmt)], {self.returned}
         if isinstance(stmt, gast.Break) and loop is not None and loop.brk:
             return [_assign(loop.brk, _true(), stmt)], {loop.brk}
         if isinstance(stmt, gast.Continue) and loop is not None and loop.cont:

@@ -32,8 +32,6 @@ class ControlFlow:
             for n in gast.walk(stmt):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id not in names:
                     names.append(n.id)
-                elif isinstance(n, gast.FunctionDef) and n.name not in names:
-                    names.append(n.name)
                 elif (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
                       and n.value.id not in names):
                     names.append(n.value.id)  # y[i] = v rebinds y
@@ -41,6 +39,21 @@ class ControlFlow:
                       and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
                     names.append(n.func.value.id)  # xs.append(v) rebinds xs
         return names
+
+    @staticmethod
+    def defined_functions(stmts: list[gast.stmt]) -> list[str]:
+        """Names a `def` inside `stmts` binds: compile-time functions, never carried as values."""
+        return [n.name for stmt in stmts for n in gast.walk(stmt) if isinstance(n, gast.FunctionDef)]
+
+    def keep_functions(self, stmts: list[gast.stmt], env: dict, inner_envs: list[dict], node: gast.AST) -> None:
+        """After a compound statement, a name a `def` in it bound means that function."""
+        for name in self.defined_functions(stmts):
+            defined = {id(e[name]): e[name] for e in inner_envs if isinstance(e.get(name), LocalFunction)}
+            if len(defined) > 1:
+                raise self.error(node, f"defining '{name}' differently in two branches",  # type: ignore[attr-defined]
+                                 "define it once, before the if, and branch inside it")
+            if defined:
+                env[name] = next(iter(defined.values()))
 
     def live_names(self, node: gast.AST, stmts: list[gast.stmt], env: dict) -> list[str]:
         """Names a compound statement assigns that matter outside it (bound before, or read anywhere)."""
@@ -69,6 +82,7 @@ class ControlFlow:
             self.block(stmts, branch_env)
             envs.append(branch_env)
             self.builder = saved
+        self.keep_functions(stmt.body + stmt.orelse, env, envs, stmt)
         carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))]
         for n in names:
             if n not in carried and n in envs[0]:
@@ -139,6 +153,7 @@ class ControlFlow:
         self.at(stmt)
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
         self.builder = saved
+        self.keep_functions(stmt.body, env, [body_env], stmt)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
@@ -179,20 +194,35 @@ class ControlFlow:
 
                 return ("range", start, stop, step, reverse, lambda i: Seq([count(i), _item(item, i)]))
             if fn is builtins.zip and it.args and not it.keywords:
-                seqs = [self.expr(a, env) for a in it.args]
-                if all(isinstance(q, Seq) and len(q.items) <= UNROLL_LIMIT for q in seqs):
-                    return ("static", [Seq(list(t)) for t in zip(*(q.items for q in seqs))])
-                lengths = [self.call_op(builtins.len, [q], {}, "n") if not isinstance(q, Seq) else Const(len(q.items))
-                           for q in seqs]
+                parts = [self.iteration(a, env) for a in it.args]  # each may be a range, reversed(...), ...
+                if all(p[0] == "static" for p in parts):
+                    return ("static", [Seq(list(t)) for t in zip(*(p[1] for p in parts))])
+                counted = [self.counted(p, it) for p in parts]
+                lengths = [n for n, _ in counted]
                 n = lengths[0] if len(lengths) == 1 else self.call_op(builtins.min, lengths, {}, "n")
-                return ("range", Const(0), n, Const(1), False,
-                        lambda i: Seq([self.call_op(operator.getitem, [q, i], {}, "item") for q in seqs]))
+                return ("range", Const(0), n, Const(1), False, lambda k: Seq([at(k) for _, at in counted]))
         seq = self.expr(it, env)
         if isinstance(seq, Seq) and len(seq.items) <= UNROLL_LIMIT:
             return ("static", list(seq.items))
         if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
             return ("static", [Const(v) for v in seq.value])
         return self.indexed(seq)
+
+    def counted(self, iteration: tuple, node: gast.AST) -> tuple:
+        """An iteration as (its length, its k-th item), to walk several in step (zip)."""
+        if iteration[0] == "static":
+            items = Seq(list(iteration[1]), "list")
+            return Const(len(items.items)), lambda k: self.call_op(operator.getitem, [items, k], {}, "item")
+        _, start, stop, step, reverse, item = iteration
+        bounds = self.call_op(builtins.range, [start, stop, step], {}, "steps")
+        n = self.call_op(builtins.len, [bounds], {}, "n")
+
+        def at(k: Any) -> Abstract:
+            if reverse:
+                k = self.binary(operator.sub, self.binary(operator.sub, n, k, node), Const(1), node)
+            return _item(item, self.call_op(operator.getitem, [bounds, k], {}, "i"))
+
+        return n, at
 
     def indexed(self, seq: Abstract) -> tuple:
         n = self.call_op(builtins.len, [seq], {}, "n")
@@ -219,6 +249,7 @@ class ControlFlow:
         new_cond = self.operand(self.expr(stmt.test, body_env))
         self.builder.op(Op("yield", [new_cond, *[self.operand(body_env[n]) for n in names]]))
         self.builder = saved
+        self.keep_functions(stmt.body, env, [body_env], stmt)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))

@@ -194,11 +194,23 @@ class _FunctionContext(ControlFlow, Calls):
         current = self.name(stmt.target, env)
         value = self.binary(BINARY[type(stmt.op)], current, self.expr(stmt.value, env), stmt, stmt.target.id)
         env[stmt.target.id] = value
+        for other, bound in list(env.items()):
+            if bound is current and other != stmt.target.id and isinstance(current, Value):
+                # `y = h; h += v`: an array is updated in place, so y changes too; a number is not.
+                env[other] = self.call_op(primitives.updated_alias, [value, current], {}, other)
+
+    @staticmethod
+    def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
+        """`name` now means `new`; so does every other name for the same (mutable) object."""
+        for other, bound in list(env.items()):
+            if bound is old:
+                env[other] = new
+        env[name] = new
 
     def stmt_FunctionDef(self, stmt: gast.FunctionDef, env: dict) -> None:
         if stmt.decorator_list:
             raise self.error(stmt, "a decorated nested function", "define it without decorators")
-        env[stmt.name] = LocalFunction(stmt, self.parsed, env, self.scope.path)
+        env[stmt.name] = LocalFunction(stmt, self.parsed, env, self.scope.path, owner=self)
 
     def assign(self, target: gast.AST, value: Abstract, env: dict) -> None:
         if isinstance(target, gast.Name):
@@ -235,7 +247,7 @@ class _FunctionContext(ControlFlow, Calls):
             current = self.call_op(operator.getitem, [base, index], {}, name)
             value = self.binary(op, current, value, target)
         self.at(target)
-        env[name] = self.call_op(primitives.setitem, [base, index, value], {}, name)
+        self.mutated(env, name, base, self.call_op(primitives.setitem, [base, index, value], {}, name))
         if self.top_body is not None:
             self.lowering.bindings.setdefault(name, []).append((None, self.builder.block is self.top_body))
 

@@ -46,7 +46,11 @@ class LocalFunction:
     node: gast.AST
     parsed: ParsedFunction
     env: dict
+    """The defining function's names when the def ran (read if it is called elsewhere)."""
     path: tuple
+    owner: Any = None
+    """The lowering context of the defining function: a call from there reads its names as they
+    are at the call (Python's late binding of closures)."""
 
 
 Abstract = Any  # Value | Const | Free | Static | Seq | LocalFunction

@@ -24,6 +24,8 @@ __all__ = [
     "reject",
     "getitem_grad",
     "add_at",
+    "written_grad",
+    "written_grad_vjp",
     "dot_grad_x",
     "dot_grad_y",
     "matmul_grad_x",
@@ -35,6 +37,7 @@ __all__ = [
     "expand_reduced",
     "astype_like",
     "builtin_sum_grad",
+    "gather_sum",
     "add_seq",
 ]
 
@@ -113,6 +116,37 @@ def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     else:
         np.add.at(grad, index, ct)
     return grad
+
+
+def _landed(x: Any, index: Any) -> Any:
+    """For `x[index] = value` with an advanced index: which written elements land (a repeated
+    position keeps only its last write, as NumPy assigns)."""
+    positions = np.arange(np.size(x)).reshape(np.shape(x))[index]
+    flat = np.ravel(positions)
+    order = np.arange(flat.size)
+    last = np.full(np.size(x), -1)
+    last[flat] = order
+    return (last[flat] == order).reshape(np.shape(positions))
+
+
+@primitive
+def written_grad(ct: Any, x: Any, index: Any) -> Any:
+    """The cotangent of the value written by `x[index] = value`: `ct` where it landed, 0 where a
+    later write to the same position overwrote it."""
+    if _is_basic_index(index):
+        return ct[index]
+    return np.where(_landed(x, index), ct[index], np.zeros_like(ct[index]))
+
+
+@primitive
+def written_grad_vjp(g: Any, ct: Any, x: Any, index: Any) -> Any:
+    """The reverse of `written_grad`: `g` put back at the positions whose write landed."""
+    out = np.zeros_like(ct, dtype=np.result_type(ct, g))
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        out[index] = np.where(_landed(x, index), g, np.zeros_like(g))
+    return out
 
 
 @primitive
@@ -256,6 +290,17 @@ def astype_like(ct: Any, x: Any) -> Any:
     if isinstance(x, float):
         return ct
     return np.asarray(ct).astype(dtype, copy=False)
+
+
+@primitive
+def gather_sum(grads: Any, like: Any) -> Any:
+    """The reverse of `builtin_sum_grad`: the items' cotangents summed back to the sum's shape."""
+    if isinstance(grads, (list, tuple)):
+        total = 0.0
+        for g in grads:
+            total = total + g
+        return unbroadcast(total, like)
+    return unbroadcast(grads, like)
 
 
 @primitive

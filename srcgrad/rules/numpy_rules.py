@@ -177,7 +177,8 @@ defvjp(add_at, lambda ct, out, acc, index, value: ct, None, lambda ct, out, acc,
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
 
 # --- functions with no derivative -----------------------------------------------
-zero_vjp(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, safe_log)
+zero_vjp(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc)
+defvjp(safe_log, lambda ct, out, x: select(x > 0, safe_div(ct, x)))  # log's slope where it is taken, else 0
 nondifferentiable(
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort,
     np.isnan, np.isinf, np.isfinite,

@@ -15,7 +15,16 @@ import numpy as np
 
 from .. import primitives
 from ..primitives import Symbolic
-from .helpers import astype_like, builtin_sum_grad, getitem_grad, safe_div, unbroadcast
+from .helpers import (
+    astype_like,
+    builtin_sum_grad,
+    gather_sum,
+    getitem_grad,
+    safe_div,
+    unbroadcast,
+    written_grad,
+    written_grad_vjp,
+)
 from .numpy_rules import power_base, power_exponent
 from .registry import defvjp, lookup, nondifferentiable, zero_vjp
 
@@ -59,6 +68,8 @@ zero_vjp(math.floor, math.ceil, math.trunc, builtins.round)
 # --- containers and indexing --------------------------------------------------
 defvjp(operator.getitem, lambda ct, out, x, index: getitem_grad(ct, x, index))
 defvjp(builtins.sum, lambda ct, out, xs, start=0: builtin_sum_grad(ct, xs))
+defvjp(builtin_sum_grad, lambda g, out, ct, xs: gather_sum(g, ct), None)
+defvjp(gather_sum, lambda g, out, grads, like: builtin_sum_grad(g, grads), None)
 defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = x - y * floor(x / y)
 defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
@@ -67,8 +78,15 @@ defvjp(
     primitives.setitem,  # the overwritten slot gets nothing; the written value gets the slot's cotangent
     lambda ct, out, x, index, value: primitives.setitem(ct, index, 0.0),
     None,
-    lambda ct, out, x, index, value: unbroadcast(ct[index], value),
+    lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
+defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, x, index), None, None)
+defvjp(
+    primitives.updated_alias,
+    lambda ct, out, new, old: primitives.alias_share(ct, old, True),
+    lambda ct, out, new, old: primitives.alias_share(ct, old, False),
+)
+defvjp(primitives.alias_share, lambda g, out, ct, old, to_new: primitives.alias_share(g, old, to_new), None, None)
 defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
