@@ -47,7 +47,8 @@ COMPARE = {
 
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 UNROLL_LIMIT = 32
-_PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row"}
+_PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row",
+                      "dim0", "dim1", "dim2", "dim3"}
 
 
 class Lowering:
@@ -384,9 +385,12 @@ class _FunctionContext(ControlFlow, Calls):
                 return Seq(base.items[index.value], base.kind)
         if isinstance(base, Const) and isinstance(index, Const):
             return Const(base.value[index.value])
+        hint = "item"
         if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, int):
             base.maybe_sequence = True
-        return self.call_op(operator.getitem, [base, index], {}, "t")
+            if isinstance(base.owner, Op) and base.owner.fn is np.shape:
+                hint = f"dim{index.value}"  # xs.shape[0]
+        return self.call_op(operator.getitem, [base, index], {}, hint)
 
     def index(self, node: gast.expr, env: dict) -> Abstract:
         if isinstance(node, gast.Slice):

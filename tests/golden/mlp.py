@@ -19,10 +19,10 @@ def mlp_grad(W1, b1, W2, b2, X, Y, grad_ys=None):
     log_probs = shifted - log
     prod = Y * log_probs
     shape = np.shape(X)
-    t = shape[0]
+    dim0 = shape[0]
     ratio_bar = scalar_seed(grad_ys)
     # grad of: return -np.sum(Y * log_probs) / X.shape[0]  (golden_sources.py:18)
-    neg_bar = safe_div(ratio_bar, t)
+    neg_bar = safe_div(ratio_bar, dim0)
     sum_bar = -neg_bar
     prod_bar = expand_like(sum_bar, prod)
     log_probs_bar = prod_bar * Y

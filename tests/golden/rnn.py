@@ -9,15 +9,15 @@ def rnn_grad(Wh, xs, h0, grad_ys=None):
     mm_stack = []
     h_stack = []
     shape = np.shape(xs)
-    t = shape[0]
+    dim0 = shape[0]
     h = h0
-    for t_1 in range(t):
+    for t in range(dim0):
         h_stack.append(h)
-        t_2 = xs[t_1]
+        item = xs[t]
         mm = h @ Wh
         mm_shape = np.shape(mm)
         mm_stack.append(mm_shape)
-        plus = t_2 + mm
+        plus = item + mm
         h = np.tanh(plus)
         tanh_stack.append(h)
     sum_bar = scalar_seed(grad_ys)
@@ -25,7 +25,7 @@ def rnn_grad(Wh, xs, h0, grad_ys=None):
     h_bar = expand_like(sum_bar, h)
     # grad of: for t in range(xs.shape[0]):  (golden_sources.py:23)
     Wh_bar = np.zeros_like(Wh)
-    for _ in reversed(range(t)):
+    for _ in reversed(range(dim0)):
         tanh = tanh_stack.pop()
         mm_shape_1 = mm_stack.pop()
         h_1 = h_stack.pop()
