@@ -78,7 +78,7 @@ class ReverseMode:
                 return
             name = _qualified(op.fn)
             raise NoGradientError(f"no derivative rule for {name}", op.loc, hint=register_hint(name))
-        if active_kw and rule.whole is None:
+        if active_kw:  # rules give one cotangent per positional argument
             raise SrcgradError(
                 f"a differentiable value is passed by keyword ({', '.join(active_kw)}=...) to {_qualified(op.fn)}",
                 op.loc, hint="pass it by position",
