@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import collections
 import inspect
+import operator
 import types
 from typing import Any
 
@@ -16,6 +17,7 @@ from .. import primitives
 from ..errors import SrcgradError
 from ..ir import Const, Value
 from ..rules import is_nondifferentiable, lookup
+from ..rules.helpers import add_at, getitem_grad
 from .canonicalize import canonicalize
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import parse_function, unwrap
@@ -80,10 +82,19 @@ class Calls:
                 appended = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
                 self.mutated(env, func.value.id, receiver, appended)
                 return Const(None)
+        if name == "pop" and not args and not kwargs and isinstance(func.value, gast.Name):
+            # xs.pop(): the last item, and xs rebound to the rest (a tape in a generated adjoint).
+            if isinstance(receiver, Seq) and receiver.items:
+                self.mutated(env, func.value.id, receiver, Seq(receiver.items[:-1], receiver.kind))
+                return receiver.items[-1]
+            if isinstance(receiver, Value):
+                receiver.maybe_sequence = True
+                last = self.call_op(operator.getitem, [receiver, Const(-1)], {}, "item")
+                rest = self.call_op(operator.getitem, [receiver, Const(slice(None, -1))], {}, func.value.id)
+                self.mutated(env, func.value.id, receiver, rest)
+                return last
         if name == "pop":
-            raise self.error(node, "list.pop() (a mutation)",
-                             "higher-order derivatives through loops are not supported yet; "
-                             "differentiate loop-free code twice, or write the derivative with register_vjp")
+            raise self.error(node, "this use of pop()", "pop the last item of a named list: xs.pop()")
         if isinstance(receiver, Seq):
             receiver = self.operand(receiver)
         if name == "reshape":
@@ -118,6 +129,11 @@ class Calls:
         if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
             sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
             return Const(isinstance(sample, args[1].obj))
+        if fn is add_at and len(args) == 3 and not kwargs:
+            # Generated code's in-place accumulation, read back as the value it computes.
+            acc, index, value = args
+            scattered = self.call_op(getitem_grad, [value, acc, index], {}, "item")
+            return self.call_op(operator.add, [acc, scattered], {}, "plus")
         target = unwrap(fn)
         srcgrad_wrapper = hasattr(fn, "__srcgrad_original__")  # @differentiate, srcgrad.grad(...)
         if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (

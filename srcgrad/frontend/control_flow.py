@@ -35,9 +35,10 @@ class ControlFlow:
                 elif (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)
                       and n.value.id not in names):
                     names.append(n.value.id)  # y[i] = v rebinds y
-                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+                elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                      and n.func.attr in ("append", "pop")
                       and isinstance(n.func.value, gast.Name) and n.func.value.id not in names):
-                    names.append(n.func.value.id)  # xs.append(v) rebinds xs
+                    names.append(n.func.value.id)  # xs.append(v), xs.pop() rebind xs
         return names
 
     @staticmethod

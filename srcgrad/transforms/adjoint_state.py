@@ -186,20 +186,35 @@ class Cotangents:
         return [v for v, _ in self.local.values() if not self.owns(v)]
 
 
-def is_sequence(v: Any) -> bool:
+def is_sequence(v: Any, seen: set[int] | None = None) -> bool:
     """Whether `v` may be a list or tuple (its cotangent is one too): built in the function,
-    or unpacked by position (`a, b = f(x)`), as multi-output functions are."""
-    if isinstance(v, Value) and v.maybe_sequence:
+    unpacked or indexed by position, or carried or merged from such a value."""
+    if not isinstance(v, Value):
+        return False
+    seen = set() if seen is None else seen
+    if id(v) in seen:
+        return False
+    seen.add(id(v))
+    if v.maybe_sequence:
         return True
-    owner = v.owner if isinstance(v, Value) else None
+    owner = v.owner
     if isinstance(owner, Op):
-        return owner.kind == "call" and owner.fn in SEQUENCE_BUILDERS
+        if owner.kind == "call":
+            return owner.fn in SEQUENCE_BUILDERS
+        if owner.kind in ("for", "while"):  # a loop's result: what it started from
+            first = 3 if owner.kind == "for" else 1
+            k = owner.results.index(v)
+            return first + k < len(owner.args) and is_sequence(owner.args[first + k], seen)
+        if owner.kind == "if":
+            k = owner.results.index(v)
+            return any(is_sequence(region.ops[-1].args[k], seen) for region in owner.regions)
+        return False
     if isinstance(owner, Block) and owner.parent is not None and owner.parent.kind in ("for", "while"):
         loop = owner.parent
         first = 1 if loop.kind == "for" else 0
         slot = owner.args.index(v) - first
         inits = loop.args[3:] if loop.kind == "for" else loop.args[1:]
-        return 0 <= slot < len(inits) and is_sequence(inits[slot])
+        return 0 <= slot < len(inits) and is_sequence(inits[slot], seen)
     return False
 
 
