@@ -211,7 +211,8 @@ class CodeGenerator:
     def statement(self, op: Op, depth: int) -> None:
         if op.kind == "call" and id(op.result) in self.folded:
             return
-        self.comment(op, depth)
+        if op.kind != "yield":  # a yield prints as its owner's assignments, under its owner's comment
+            self.comment(op, depth)
         if op.kind == "call" and op.fn is primitives.setitem:
             target = self.names.name(op.result)
             self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
