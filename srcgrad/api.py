@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -17,7 +17,7 @@ from . import pipeline
 from .backend import cache
 from .backend.codegen import module_source
 from .backend.compile import compile_module
-from .backend.link import link
+from .backend.link import link, resolve_scope
 from .errors import SrcgradError
 from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
@@ -60,6 +60,17 @@ class Compiled:
     path: str
     generation: int
     ir: str = ""
+    dependencies: list = field(default_factory=list)
+    """(path, function) for each inlined callee, as linked: stale once a path finds another."""
+
+    def is_stale(self, top: Any) -> bool:
+        for path, fn in self.dependencies:
+            try:
+                if unwrap(resolve_scope(top, path)) is not fn:
+                    return True
+            except Exception:  # the name is gone: recompiling will say so, with a location
+                return True
+        return False
 
 
 _MEMORY: dict[tuple, Compiled] = {}
@@ -69,7 +80,7 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     fn = unwrap(fn)
     memory_key = (fn, options)
     compiled = _MEMORY.get(memory_key)
-    if compiled is not None and compiled.generation == generation():
+    if compiled is not None and compiled.generation == generation() and not compiled.is_stale(fn):
         return compiled
     cache_key = cache.key(fn, options)
     if cache.enabled():
@@ -84,7 +95,8 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     parsed = parse_function(fn)
     origin = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__} ({os.path.basename(parsed.file)}:{parsed.first_line})"
     text = module_source(generated, origin)
-    meta = {"name": generated.name, "helpers": generated.helpers, "frees": generated.frees}
+    meta = {"name": generated.name, "helpers": generated.helpers, "frees": generated.frees,
+            "dependencies": generated.dependencies}
     path = cache.store(cache_key, text, meta) if cache.enabled() else None
     if path is not None:
         entry = cache.load(cache_key)
@@ -97,7 +109,8 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     filename = f"<srcgrad:{generated.name}:{cache_key[:12]}>"
     code = compile_module(text, filename)
     function, refresh = link(code, generated.name, fn, generated.helpers, generated.frees)
-    compiled = Compiled(function, refresh, text, filename, generation(), ir_text)
+    compiled = Compiled(function, refresh, text, filename, generation(), ir_text,
+                        _dependencies(fn, generated.dependencies))
     _MEMORY[memory_key] = compiled
     return compiled
 
@@ -108,10 +121,15 @@ def _link_entry(fn: Any, text: str, meta: dict, path: Any) -> Compiled | None:
         frees = {k: tuple(v) for k, v in meta["frees"].items()}
         code = compile_module(text, str(path))
         function, refresh = link(code, meta["name"], fn, helpers, frees)
+        dependencies = _dependencies(fn, [tuple(p) for p in meta.get("dependencies", [])])
     except (SyntaxError, KeyError, ImportError, AttributeError, SrcgradError, TypeError, ValueError):
         return None
     body = text.split("\n", 2)[2]
-    return Compiled(function, refresh, body, str(path), generation())
+    return Compiled(function, refresh, body, str(path), generation(), dependencies=dependencies)
+
+
+def _dependencies(fn: Any, paths: list) -> list:
+    return [(tuple(path), unwrap(resolve_scope(fn, tuple(path)))) for path in paths]
 
 
 def _parameters(fn: Any) -> list[str]:
@@ -181,7 +199,9 @@ class _Adjoint:
 
     def compiled(self) -> Compiled:
         compiled = self._compiled
-        if compiled is None or compiled.generation != generation():
+        if compiled is None or compiled.generation != generation() or (
+            compiled.dependencies and compiled.is_stale(self.fn)
+        ):
             compiled = self._compiled = compile_adjoint(self.fn, self.options)
         return compiled
 
@@ -215,7 +235,12 @@ class _Adjoint:
                 continue
             reference = values[position]
             if _is_integer(reference):
-                fixed.append(None if self.options.unconnected_gradients == "none" else np.zeros_like(reference))
+                if self.options.unconnected_gradients == "none":
+                    fixed.append(None)
+                elif isinstance(reference, (int, np.integer)):
+                    fixed.append(type(reference)(0))  # a Python int in, an int out
+                else:
+                    fixed.append(np.zeros_like(reference))
                 continue
             if _is_complex(g):
                 raise TypeError(

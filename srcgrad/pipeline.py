@@ -86,6 +86,7 @@ def resolve_wrt(fn: Any, primal: Function, bindings: dict, options: Options) -> 
 def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -> tuple[Generated | None, str]:
     """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
     primal, bindings = lower(fn)
+    dependencies = [path for path, _ in primal.dependencies]
     if stop_after == "lower":
         return None, print_function(primal)
     wrt = resolve_wrt(fn, primal, bindings, options)
@@ -107,7 +108,9 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     ir_text = print_function(adjoint)
     if stop_after == "reverse":
         return None, ir_text
-    return generate(adjoint, parse_function(fn).file), ir_text
+    generated = generate(adjoint, parse_function(fn).file)
+    generated.dependencies = dependencies
+    return generated, ir_text
 
 
 def _inline_user_rule(rule: Any, builder: Builder, args: list, kwargs: dict) -> list:

@@ -183,6 +183,17 @@ def setitem(x: Any, index: Any, value: Any) -> Any:
 
 
 @primitive
+def check_not_view(value: Any, base: Any, message: str) -> Any:
+    """`value`, unless it is a view of `base`: then an in-place update of it would also change
+    `base`, which the adjoint cannot follow, so this raises instead of giving a wrong gradient."""
+    if isinstance(value, np.ndarray) and isinstance(base, np.ndarray) and np.shares_memory(value, base):
+        from .errors import SrcgradError
+
+        raise SrcgradError(message)
+    return value
+
+
+@primitive
 def updated_alias(new: Any, old: Any) -> Any:
     """After `h += v` where h's value is also another name's: that name sees the update when the
     value is an array (updated in place) and keeps `old` when it is a number (h is rebound)."""

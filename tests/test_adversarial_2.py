@@ -3,7 +3,8 @@ higher order, the API contract and error quality.
 
 Each gradient check uses <u, J v> = <J^T u, v> with a random seed u (`grad_ys`) and a
 random direction v over every differentiated input, in float64, against central
-finite differences.  Genuine srcgrad bugs are kept as strict xfails.
+finite differences. The bugs this file found are fixed; their tests stay as regression tests
+(an untrackable in-place update must now be a clear SrcgradError, never a wrong number).
 """
 
 from __future__ import annotations
@@ -809,8 +810,6 @@ def test_unconnected_zero_shapes_and_dtypes():
     assert zeros.shape == (3,) and not zeros.any()
 
 
-@pytest.mark.xfail(strict=True, reason="unconnected_gradients='zero' for a Python int input returns np.array(0), "
-                                       "not an int 0 (a Python float gives 0.0)")
 def test_bug_unconnected_zero_python_int_type():
     z = srcgrad.grad(kw_fn, wrt="y", unconnected_gradients="zero")(np.arange(3.0), 2)
     assert type(z) is int and z == 0
@@ -915,15 +914,11 @@ def calls_wrapped(x):
     return wrapped_square(x) + 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="grad of a functools.wraps wrapper (2*f(x), f = x**2) at 3 gives 6, not 12: "
-                                       "unwrap() follows __wrapped__ and drops the wrapper's own code")
 def test_bug_functools_wraps_wrapper_is_skipped():
     assert wrapped_square(3.0) == 18.0
     assert srcgrad.grad(wrapped_square)(3.0) == 12.0
 
 
-@pytest.mark.xfail(strict=True, reason="calling a functools.wraps wrapper inside a differentiated function: "
-                                       "value_and_grad gives (9, 6) instead of (18, 12)")
 def test_bug_functools_wraps_wrapper_inlined_skips_wrapper():
     assert srcgrad.value_and_grad(calls_wrapped)(3.0) == (18.0, 12.0)
 
@@ -936,8 +931,6 @@ def calls_rebound(x):
     return rebound_helper(x) ** 2
 
 
-@pytest.mark.xfail(strict=True, reason="a module-level callee rebound after the first grad: the memory cache "
-                                       "serves the adjoint of the old callee (8 instead of 18)")
 def test_bug_rebound_callee_served_stale():
     global rebound_helper
     original = rebound_helper
@@ -971,8 +964,6 @@ def test_callee_edited_on_disk_fresh_process(tmp_path):
     assert run() == "18.0"
 
 
-@pytest.mark.xfail(strict=True, reason="callee module edited on disk and importlib.reload()ed: the caller's "
-                                       "grad still uses the old callee (8 instead of 18)")
 def test_bug_callee_reloaded_in_process(tmp_path, monkeypatch):
     monkeypatch.setenv("SRCGRAD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -1124,9 +1115,6 @@ def test_no_gradient_error_names_callee_and_register_vjp():
     assert f"{__file__}:{line}:" in message
 
 
-@pytest.mark.xfail(strict=True, reason="regularizers.l2_regularizer(0.2)(w) inside a differentiated loss: "
-                                       "SrcgradError 'a locally defined function cannot be used as a value' at "
-                                       "regularizers.py `if scale == 0.0:`")
 def test_bug_regularizer_factory_inside_loss():
     w = np.array([[1.0, -2.0], [0.5, 3.0]])
     np.testing.assert_allclose(srcgrad.grad(factory_inside)(w), 0.2 * w)
@@ -1232,7 +1220,7 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize("fn,x", [
-    pytest.param(f, x, id=f.__name__, marks=pytest.mark.xfail(strict=True, reason=r)) for f, x, r in MUTATIONS])
+    pytest.param(f, x, id=f.__name__) for f, x, _ in MUTATIONS])
 def test_bug_untracked_inplace_mutation(fn, x):
     """Either a correct value and gradient, or a clear SrcgradError; never silently wrong numbers."""
     try:
@@ -1259,8 +1247,6 @@ def linspace_to(a):
     return np.sum(np.linspace(0.0, a, 4) ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="np.full(3, b) / np.full_like(x, b) / np.linspace(0, a, 4): the gradient "
-                                       "w.r.t. b or a is None (treated as constant), not the derivative or an error")
 @pytest.mark.parametrize("fn,args", [(full_of, (2.0,)), (full_like_of, (np.ones(3), 2.0)), (linspace_to, (1.5,))],
                          ids=["full", "full_like", "linspace"])
 def test_bug_creation_function_drops_gradient(fn, args):
@@ -1293,9 +1279,6 @@ def test_axis_parameter_with_default():
     check(axis_param, (rn(3, 4),), (0,))
 
 
-@pytest.mark.xfail(strict=True, reason="keepdims=k / ord=o / transpose axes taken from a parameter: TypeError 'a "
-                                       "rule cannot branch on a value only known at run time' (or int() of 'Sym'), "
-                                       "no location")
 @pytest.mark.parametrize("fn", [keepdims_param, ord_param, axes_param], ids=lambda f: f.__name__)
 def test_bug_option_from_parameter_crashes(fn):
     try:
@@ -1308,8 +1291,6 @@ def norm_axis_param(a, ax=0):
     return np.sum(np.linalg.norm(a, axis=ax))
 
 
-@pytest.mark.xfail(strict=True, reason="np.linalg.norm(a, axis=ax), ax a parameter: tuple(axis) on a Sym in "
-                                       "norm_vjp loops forever building IR until memory runs out")
 def test_bug_norm_axis_parameter_hangs():
     import subprocess
     script = textwrap.dedent("""
@@ -1318,7 +1299,10 @@ def test_bug_norm_axis_parameter_hangs():
         sys.path.insert(0, %r)
         import numpy as np, srcgrad
         import test_adversarial_2 as t
-        print(srcgrad.grad(t.norm_axis_param)(np.ones((3, 4))).tolist())
+        try:
+            print(srcgrad.grad(t.norm_axis_param)(np.ones((3, 4))).tolist())
+        except srcgrad.SrcgradError as exc:  # a clear, located refusal is an acceptable answer
+            print("refused:", exc)
     """ % str(__import__("pathlib").Path(__file__).parent))
     try:
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=8)

@@ -11,7 +11,7 @@ ALLOWED = {
     "location": set(),
     "version": set(),
     "errors": {"location"},
-    "primitives": set(),
+    "primitives": {"errors", "location"},
     "ir": BASE | {"ir"},
     "rules": BASE | {"ir", "rules"},
     "passes": BASE | {"ir"},

@@ -68,7 +68,7 @@ def reachable_sources(fn: Any) -> list[str]:
         if module.split(".")[0] in ("numpy", "scipy") or module.startswith(_SRCGRAD_INTERNALS):
             return  # covered by the versions (and srcgrad's own source) in the key
         try:
-            sources.append(f"{module}.{f.__qualname__}\n{inspect.getsource(f)}")
+            sources.append(f"{module}.{f.__qualname__}\n{inspect.getsource(f.__code__)}")
         except (OSError, TypeError):
             sources.append(f"{module}.{f.__qualname__}:<no source>")
         names: set[str] = set()

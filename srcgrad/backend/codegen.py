@@ -55,6 +55,8 @@ class Generated:
     """name → ("attr", module, qualname): srcgrad helpers and importable callees."""
     frees: dict[str, tuple] = field(default_factory=dict)
     """name → ("scope", path...): the user's globals and closure values, read live."""
+    dependencies: list = field(default_factory=list)
+    """Paths of names that found the inlined callees (re-checked before each call)."""
 
 
 class CodeGenerator:

@@ -47,6 +47,22 @@ def _is_library(obj: Any) -> bool:
     )
 
 
+# Methods and functions that change an array in place: the adjoint could not follow them.
+MUTATING_METHODS = {"sort", "fill", "put", "itemset", "resize", "partition", "setfield", "byteswap"}
+MUTATING_FUNCTIONS = {
+    np.copyto, np.fill_diagonal, np.put, np.place, np.putmask, np.put_along_axis,
+}  # fmt: skip
+
+
+_FOLDABLE = {builtins.float, builtins.int, builtins.bool, builtins.abs, builtins.round, builtins.min,
+             builtins.max, builtins.pow, builtins.len, builtins.str}
+
+
+def _writes_in_place(fn: Any) -> bool:
+    owner = getattr(fn, "__self__", None)
+    return fn in MUTATING_FUNCTIONS or (isinstance(owner, np.ufunc) and getattr(fn, "__name__", "") == "at")
+
+
 class Calls:
     """The part of lowering that owns calls (mixed into the function lowering)."""
 
@@ -56,6 +72,10 @@ class Calls:
                 raise self.error(a, "*args in a call", "pass each argument by position")
         if any(k.arg is None for k in node.keywords):
             raise self.error(node, "**kwargs in a call", "pass each keyword argument by name")
+        for keyword in node.keywords:
+            if keyword.arg == "out":
+                raise self.error(keyword.value, "out= (writing a result into an existing array)",
+                                 "assign the result to a name instead: y = np.negative(y)")
         func = node.func
         if isinstance(func, gast.Attribute):
             receiver = self.expr(func.value, env)
@@ -71,6 +91,10 @@ class Calls:
 
     def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
         name = func.attr
+        if name in MUTATING_METHODS and not isinstance(receiver, Seq):
+            raise self.error(node, f".{name}() (it changes the array in place)",
+                             f"use the NumPy function that returns a new array, e.g. y = np.{name}(y)"
+                             if name in ("sort", "partition", "resize") else "build a new array, e.g. with np.full_like")
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         self.at(node)
@@ -129,6 +153,15 @@ class Calls:
         if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
             sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
             return Const(isinstance(sample, args[1].obj))
+        if (fn in _FOLDABLE or getattr(fn, "__module__", None) == "math") and not kwargs \
+                and all(isinstance(a, Const) for a in args):
+            try:  # a pure function of constants is a constant (float(0.2), math.sqrt(2.0))
+                return Const(fn(*(a.value for a in args)))
+            except Exception:
+                pass  # let it fail at run time, where the user expects it to
+        if _writes_in_place(fn):
+            raise self.error(node, f"{getattr(fn, '__qualname__', fn)} (it changes an array in place)",
+                             "compute a new array instead, e.g. with np.where or y = y + update")
         if fn is add_at and len(args) == 3 and not kwargs:
             # Generated code's in-place accumulation, read back as the value it computes.
             acc, index, value = args
@@ -145,6 +178,8 @@ class Calls:
     def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
         if fn in self.lowering.inlining or fn is self.lowering.fn:
             raise self.error(node, f"a recursive call to {fn.__qualname__}", "write the recursion as a loop")
+        if path and not path[0].startswith(("<", "@")):
+            self.lowering.dependencies.append((path, fn))
         parsed = parse_function(fn)
         if isinstance(parsed.node, gast.Lambda):
             body = [gast.copy_location(gast.Return(value=parsed.node.body), parsed.node.body)]

@@ -45,6 +45,11 @@ COMPARE = {
     gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
 }  # fmt: skip
 
+# Results that may share memory with their first argument (writing to them writes to it).
+VIEWS = {
+    operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.swapaxes,
+    np.moveaxis, np.diagonal, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+}  # fmt: skip
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 UNROLL_LIMIT = 32
 _PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row",
@@ -58,6 +63,9 @@ class Lowering:
         self.fn = unwrap(fn)
         self.parsed = parse_function(self.fn)
         self.inlining: list[Any] = []
+        self.dependencies: list[tuple[tuple, Any]] = []
+        """(path of names, function) for each callee inlined: if a name comes to mean another
+        function, the compiled adjoint is out of date."""
         self.bindings: dict[str, list[tuple[Abstract, bool]]] = {}
         """Each assignment to a name of the top function: (value, at the top level of the body)."""
 
@@ -91,7 +99,8 @@ class Lowering:
                 defaults[name] = Const(default)
             elif name in defaults or defaults:
                 defaults.clear()  # a parameter without a default after one with: keep them all required
-        return Function(self.fn.__name__, body, params, self.parsed.loc(node), defaults=defaults)
+        return Function(self.fn.__name__, body, params, self.parsed.loc(node), defaults=defaults,
+                        dependencies=self.dependencies)
 
     def unsupported(self, node: gast.AST, what: str, instead: str, parsed: ParsedFunction | None = None) -> UnsupportedSyntaxError:
         loc = (parsed or self.parsed).loc(node)
@@ -193,12 +202,25 @@ class _FunctionContext(ControlFlow, Calls):
         if not isinstance(stmt.target, gast.Name):
             raise self.error(stmt.target, "augmented assignment to an attribute", "assign to a plain name")
         current = self.name(stmt.target, env)
-        value = self.binary(BINARY[type(stmt.op)], current, self.expr(stmt.value, env), stmt, stmt.target.id)
+        checked = self.not_a_view(current, stmt.target.id, stmt)
+        value = self.binary(BINARY[type(stmt.op)], checked, self.expr(stmt.value, env), stmt, stmt.target.id)
         env[stmt.target.id] = value
         for other, bound in list(env.items()):
             if bound is current and other != stmt.target.id and isinstance(current, Value):
                 # `y = h; h += v`: an array is updated in place, so y changes too; a number is not.
                 env[other] = self.call_op(primitives.updated_alias, [value, current], {}, other)
+
+    def not_a_view(self, value: Abstract, name: str, node: gast.AST) -> Abstract:
+        """An in-place update of `name`: if its value may be a view of another array (a slice, a
+        row, a reshape), check at run time that it is not, since the write would reach that array."""
+        owner = value.owner if isinstance(value, Value) else None
+        if not (isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS and owner.args
+                and isinstance(owner.args[0], Value)):
+            return value
+        loc = self.parsed.loc(node)
+        message = (f"{loc.header()}: updating '{name}' in place would also change the array it is a view of, "
+                   f"which srcgrad cannot follow; write '{name} = {name}.copy()' first, or build a new array")
+        return self.call_op(primitives.check_not_view, [value, owner.args[0], Const(message)], {}, name)
 
     @staticmethod
     def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
@@ -244,11 +266,12 @@ class _FunctionContext(ControlFlow, Calls):
         if isinstance(base, Seq):
             raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
         index = self.index(target.slice, env)
+        checked = self.not_a_view(base, name, target)
         if op is not None:
-            current = self.call_op(operator.getitem, [base, index], {}, name)
+            current = self.call_op(operator.getitem, [checked, index], {}, name)
             value = self.binary(op, current, value, target)
         self.at(target)
-        self.mutated(env, name, base, self.call_op(primitives.setitem, [base, index, value], {}, name))
+        self.mutated(env, name, base, self.call_op(primitives.setitem, [checked, index, value], {}, name))
         if self.top_body is not None:
             self.lowering.bindings.setdefault(name, []).append((None, self.builder.block is self.top_body))
 

@@ -42,11 +42,15 @@ class ParsedFunction:
 
 
 def unwrap(fn: Any) -> Any:
-    """The plain Python function behind a srcgrad-decorated one (or functools.wraps chain)."""
+    """The plain Python function behind a srcgrad wrapper (`@differentiate`, `srcgrad.grad`).
+
+    Other wrappers (`functools.wraps`) are functions in their own right: their code runs
+    around the wrapped one, so they are differentiated as they are, not skipped.
+    """
     seen = set()
     while id(fn) not in seen:
         seen.add(id(fn))
-        inner = getattr(fn, "__srcgrad_original__", None) or getattr(fn, "__wrapped__", None)
+        inner = getattr(fn, "__srcgrad_original__", None)
         if inner is None:
             break
         fn = inner
@@ -69,7 +73,7 @@ def parse_function(fn: Any) -> ParsedFunction:
     if cached is not None and cached.fn is fn:
         return cached
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        lines, first_line = inspect.getsourcelines(code)  # the code itself: not what a __wrapped__ points at
     except (OSError, TypeError) as exc:
         raise SrcgradError(
             f"cannot read the source of {getattr(fn, '__qualname__', fn)!r} ({exc})",

@@ -119,6 +119,15 @@ class Sym(Symbolic):
     def __bool__(self) -> bool:
         raise TypeError("a rule cannot branch on a value only known at run time; use np.where")
 
+    def __iter__(self) -> Any:
+        raise TypeError("a rule cannot iterate over a value only known at run time")
+
+    def __len__(self) -> int:
+        raise TypeError("a rule cannot take the length of a value only known at run time")
+
+    def __index__(self) -> int:
+        raise TypeError("a rule needs a constant here, not a value only known at run time")
+
     __hash__ = object.__hash__
 
     @property

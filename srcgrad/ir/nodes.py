@@ -140,6 +140,8 @@ class Function:
     loc: Loc | None = None
     defaults: dict[str, Operand] = field(default_factory=dict)
     """Defaults of keyword parameters of the generated function (e.g. grad_ys=None)."""
+    dependencies: list = field(default_factory=list)
+    """The functions inlined into this one, each with the path of names that found it."""
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()

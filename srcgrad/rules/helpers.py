@@ -17,6 +17,7 @@ __all__ = [
     "unbroadcast",
     "unbroadcast_to",
     "expand_like",
+    "linspace_fraction",
     "safe_div",
     "safe_mul",
     "safe_log",
@@ -54,6 +55,17 @@ def expand_like(ct: Any, like: Any) -> Any:
     out = np.empty(shape, dtype=np.result_type(ct, like))
     out[...] = ct
     return out
+
+
+@primitive
+def linspace_fraction(out: Any, endpoint: bool = True, axis: int = 0) -> Any:
+    """Where each point of `np.linspace(start, stop, ...)`'s result lies from start (0) to stop (1),
+    shaped to broadcast against the result."""
+    n = np.shape(out)[axis]
+    t = np.arange(n) / max(n - 1 if endpoint else n, 1)
+    shape = [1] * np.ndim(out)
+    shape[axis] = n
+    return np.reshape(t, shape)
 
 
 @primitive

@@ -16,6 +16,7 @@ from .helpers import (
     expand_reduced,
     add_at,
     getitem_grad,
+    linspace_fraction,
     matmul_grad_x,
     matmul_grad_y,
     prod_grad,
@@ -176,7 +177,21 @@ defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
 defvjp(add_at, lambda ct, out, acc, index, value: ct, None, lambda ct, out, acc, index, value: unbroadcast(ct[index], value))
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
 
+# --- constructors whose values come from differentiable arguments ----------------------------
+defvjp(np.full, None, lambda ct, out, shape, fill_value, *a, **k: unbroadcast(ct, fill_value))
+defvjp(np.full_like, None, lambda ct, out, x, fill_value, *a, **k: unbroadcast(ct, fill_value))
+
+
+defvjp(
+    np.linspace,  # out = start + (stop - start) * t, with t evenly spaced in [0, 1] along `axis`
+    lambda ct, out, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+        unbroadcast(np.sum(ct * (1 - linspace_fraction(out, endpoint, axis)), axis=axis), start),
+    lambda ct, out, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+        unbroadcast(np.sum(ct * linspace_fraction(out, endpoint, axis), axis=axis), stop),
+)
+
 # --- functions with no derivative -----------------------------------------------
+nondifferentiable(linspace_fraction)
 zero_vjp(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc)
 defvjp(safe_log, lambda ct, out, x: select(x > 0, safe_div(ct, x)))  # log's slope where it is taken, else 0
 nondifferentiable(
@@ -184,6 +199,6 @@ nondifferentiable(
     np.isnan, np.isinf, np.isfinite,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not,
-    np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.arange, np.linspace, np.eye,
+    np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.arange, np.eye,
     np.result_type, np.broadcast_shapes,
 )  # fmt: skip

@@ -81,6 +81,7 @@ defvjp(
     lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
 defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, x, index), None, None)
+defvjp(primitives.check_not_view, lambda ct, out, value, base, message: ct, None, None)
 defvjp(
     primitives.updated_alias,
     lambda ct, out, new, old: primitives.alias_share(ct, old, True),

@@ -139,7 +139,7 @@ nondifferentiable(
     np.nanargmax, np.nanargmin, np.unravel_index, np.ravel_multi_index, np.isin,
     np.indices, np.diag_indices, np.diag_indices_from, np.tril_indices, np.triu_indices,
     np.tril_indices_from, np.triu_indices_from,
-    np.full, np.full_like, np.empty, np.identity, np.tri, np.logspace, np.geomspace,
+    np.empty, np.identity, np.tri, np.logspace, np.geomspace,
     any_condition,
 )  # fmt: skip
 

@@ -11,10 +11,16 @@ _MUTABLE_RESULTS = (primitives.make_list, primitives.list_append, add_at)
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 
+# Calls kept for what they check: they may raise.
+_CHECKS = (primitives.check_not_view,)
+
+
 def is_pure(op: Op) -> bool:
     if op.kind in ("push", "pop", "return", "yield"):
         return False
     if op.kind == "call":
+        if op.fn in _CHECKS:
+            return False
         if op.fn in _MUTABLE_RESULTS:
             return op.fn is primitives.make_list  # a new list mutates nothing
         if isinstance(op.fn, primitives.Method):

@@ -107,6 +107,16 @@ class ReverseMode:
             builder.default_hint = f"{a.hint}_bar"
             try:
                 contribution = partial(ct_sym, out_sym, *args, **kwargs)
+            except TypeError as exc:
+                if "only known at run time" not in str(exc):
+                    raise
+                static = [k for k, v in op.kwargs.items() if isinstance(v, Value) and not self.activity.is_active(v)]
+                which = f" ({', '.join(static)})" if static else ""
+                raise SrcgradError(
+                    f"the derivative of {_qualified(op.fn)} depends on an argument{which} that is only known "
+                    f"at run time here", op.loc,
+                    hint="pass it as a literal or a module-level constant (axis=1, keepdims=True, ord=2)",
+                ) from None
             finally:
                 builder.default_hint = "t"
             if contribution is None:
