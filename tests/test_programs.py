@@ -3,8 +3,9 @@
 Each program is checked against central finite differences in float64 with
 <u, J v> = <J^T u, v> (random seed u as `grad_ys`, random direction v over every
 differentiated input), with optimize=False and optimize=True agreeing, and with a
-Hessian-vector product where it is cheap. Programs that expose a srcgrad bug keep a
-minimal strict xfail so the suite stays green.
+Hessian-vector product where it is cheap. The bugs these programs exposed (NaN from
+logaddexp at -inf, dicts of parameters, quadratic tapes for item writes in loops) are
+fixed; the programs stay as regression tests.
 """
 
 from __future__ import annotations
@@ -1049,8 +1050,6 @@ def lambda_free_mlp(W1, b1, W2, X):
     return np.sum(np.tanh(X @ W1 + b1) @ W2)
 
 
-@pytest.mark.xfail(strict=True, reason="grad(f)({'W': W}) with params['W'] in f crashes in getitem_grad: "
-                                       "numpy 'ValueError: entry not a 2- or 3- tuple'")
 def test_dict_of_parameters_gradient_or_clear_error():
     rng = np.random.default_rng(5)
     params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal(4), "W2": rng.standard_normal((4, 2))}
@@ -1149,8 +1148,6 @@ def logaddexp_dead_branch(w):
     return np.logaddexp(dead, w)                  # == w
 
 
-@pytest.mark.xfail(strict=True, reason="np.logaddexp rule computes exp(x - out) = exp(-inf - -inf) = NaN at "
-                                       "(-inf, -inf): grad of logaddexp(logaddexp(w-inf, w-inf), w) is NaN, not 1")
 def test_logaddexp_of_two_minus_infinities_first_order():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1158,8 +1155,6 @@ def test_logaddexp_of_two_minus_infinities_first_order():
     assert g == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="left-to-right HMM forward pass with np.logaddexp over -inf log-probs: "
-                                       "d/d(stay_logit) is NaN, finite differences give -0.2978")
 def test_left_to_right_hmm_gradient():
     mu, obs = np.array([0.0, 1.0, 2.0]), np.array([0.1, 0.3, 1.2, 1.9, 2.1])
     with warnings.catch_warnings():
@@ -1173,8 +1168,6 @@ def logaddexp_inf_table(x):
     return np.logaddexp(np.logaddexp(-t[0], -t[1]), -t[2])   # == -x**2
 
 
-@pytest.mark.xfail(strict=True, reason="second derivative of logaddexp(logaddexp(-t[0], -t[1]), -t[2]) with "
-                                       "t = [inf, inf, x**2] is NaN, expected -2 (first order is right)")
 def test_logaddexp_inf_second_order():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1183,8 +1176,6 @@ def test_logaddexp_inf_second_order():
         assert srcgrad.grad(g1)(0.7) == pytest.approx(-2.0)
 
 
-@pytest.mark.xfail(strict=True, reason="soft-DTW with an np.inf boundary (the textbook form): its Hessian-vector "
-                                       "product is NaN")
 def test_soft_dtw_inf_boundary_second_order():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1200,8 +1191,6 @@ def _peak_bytes(fn, *args):
         tracemalloc.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="Rt[i, j] = ... in a nested loop tapes a full copy of Rt per write: memory "
-                                       "grows as cells**2 (soft-DTW 40x40: 23 MB, 100x100: 820 MB, for an 80 KB table)")
 def test_item_assignment_in_loops_tapes_linear_memory():
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal(40), rng.standard_normal(40)

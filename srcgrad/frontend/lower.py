@@ -335,7 +335,10 @@ class _FunctionContext(ControlFlow, Calls):
         if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
             return Seq(left.items + right.items, left.kind)
         self.at(node)
-        return self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
+        result = self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
+        if isinstance(left, Seq) or isinstance(right, Seq):
+            result.maybe_sequence = True  # [None] * n, xs + [x]: a list
+        return result
 
     def expr_UnaryOp(self, node: gast.UnaryOp, env: dict) -> Abstract:
         operand = self.expr(node.operand, env)
@@ -409,6 +412,9 @@ class _FunctionContext(ControlFlow, Calls):
         if isinstance(base, Const) and isinstance(index, Const):
             return Const(base.value[index.value])
         hint = "item"
+        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, str):
+            base.maybe_sequence = True  # params["W"]: a dict, whose cotangent is a dict
+            hint = index.value if index.value.isidentifier() else hint
         if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, int):
             base.maybe_sequence = True
             if isinstance(base.owner, Op) and base.owner.fn is np.shape:

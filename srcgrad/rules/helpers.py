@@ -24,8 +24,10 @@ __all__ = [
     "select",
     "reject",
     "getitem_grad",
+    "getitem_grad_to",
     "add_at",
     "written_grad",
+    "written_grad_to",
     "written_grad_vjp",
     "dot_grad_x",
     "dot_grad_y",
@@ -116,8 +118,24 @@ def _is_basic_index(index: Any) -> bool:
 
 
 @primitive
+def getitem_grad_to(ct: Any, shape: tuple, index: Any) -> Any:
+    """`getitem_grad` for an array known only by its shape (what a loop tapes when the
+    reverse sweep needs nothing else of it)."""
+    grad = np.zeros(shape, dtype=np.result_type(ct))
+    if _is_basic_index(index):
+        grad[index] = ct
+    else:
+        np.add.at(grad, index, ct)
+    return grad
+
+
+@primitive
 def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     """The cotangent of `x` from `x[index]`: `ct` scattered into zeros (repeated indices add up)."""
+    if isinstance(x, dict):  # a dict of parameters: a dict of cotangents
+        grads_of = {key: np.zeros_like(value) for key, value in x.items()}
+        grads_of[index] = ct
+        return grads_of
     if isinstance(x, (tuple, list)):
         grads = [np.zeros_like(item) for item in x]
         grads[index] = ct
@@ -130,13 +148,14 @@ def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     return grad
 
 
-def _landed(x: Any, index: Any) -> Any:
-    """For `x[index] = value` with an advanced index: which written elements land (a repeated
-    position keeps only its last write, as NumPy assigns)."""
-    positions = np.arange(np.size(x)).reshape(np.shape(x))[index]
+def _landed(shape: tuple, index: Any) -> Any:
+    """For `x[index] = value` (x of this shape) with an advanced index: which written elements
+    land (a repeated position keeps only its last write, as NumPy assigns)."""
+    size = int(np.prod(shape))
+    positions = np.arange(size).reshape(shape)[index]
     flat = np.ravel(positions)
     order = np.arange(flat.size)
-    last = np.full(np.size(x), -1)
+    last = np.full(size, -1)
     last[flat] = order
     return (last[flat] == order).reshape(np.shape(positions))
 
@@ -145,19 +164,25 @@ def _landed(x: Any, index: Any) -> Any:
 def written_grad(ct: Any, x: Any, index: Any) -> Any:
     """The cotangent of the value written by `x[index] = value`: `ct` where it landed, 0 where a
     later write to the same position overwrote it."""
-    if _is_basic_index(index):
-        return ct[index]
-    return np.where(_landed(x, index), ct[index], np.zeros_like(ct[index]))
+    return written_grad_to(ct, None if _is_basic_index(index) else np.shape(x), index)
 
 
 @primitive
-def written_grad_vjp(g: Any, ct: Any, x: Any, index: Any) -> Any:
-    """The reverse of `written_grad`: `g` put back at the positions whose write landed."""
+def written_grad_to(ct: Any, shape: tuple | None, index: Any) -> Any:
+    """`written_grad` for an array known only by its shape (None: a basic index, no shape needed)."""
+    if _is_basic_index(index):
+        return ct[index]
+    return np.where(_landed(shape, index), ct[index], np.zeros_like(ct[index]))
+
+
+@primitive
+def written_grad_vjp(g: Any, ct: Any, shape: tuple | None, index: Any) -> Any:
+    """The reverse of `written_grad_to`: `g` put back at the positions whose write landed."""
     out = np.zeros_like(ct, dtype=np.result_type(ct, g))
     if _is_basic_index(index):
         out[index] = g
     else:
-        out[index] = np.where(_landed(x, index), g, np.zeros_like(g))
+        out[index] = np.where(_landed(shape, index), g, np.zeros_like(g))
     return out
 
 
@@ -326,7 +351,9 @@ def builtin_sum_grad(ct: Any, xs: Any) -> Any:
 
 @primitive
 def add_seq(a: Any, b: Any) -> Any:
-    """Add two cotangents that may be lists or tuples (item by item) or arrays."""
+    """Add two cotangents that may be lists, tuples or dicts (item by item) or arrays."""
+    if isinstance(a, dict):
+        return {key: add_seq(a[key], b[key]) for key in a}
     if isinstance(a, (list, tuple)):
         items = [add_seq(x, y) for x, y in zip(a, b)]
         return tuple(items) if isinstance(a, tuple) else items

@@ -16,6 +16,7 @@ from .helpers import (
     expand_reduced,
     add_at,
     getitem_grad,
+    getitem_grad_to,
     linspace_fraction,
     matmul_grad_x,
     matmul_grad_y,
@@ -174,6 +175,7 @@ defvjp(
 )
 defvjp(expand_like, lambda ct, out, g, like: unbroadcast(ct, g))
 defvjp(getitem_grad, lambda ct, out, g, x, index: ct[index])
+defvjp(getitem_grad_to, lambda ct, out, g, shape, index: ct[index], None, None)
 defvjp(add_at, lambda ct, out, acc, index, value: ct, None, lambda ct, out, acc, index, value: unbroadcast(ct[index], value))
 defvjp(expand_reduced, lambda ct, out, g, x, axis, keepdims: np.reshape(ct, np.shape(g)))
 

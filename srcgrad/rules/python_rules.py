@@ -23,6 +23,7 @@ from .helpers import (
     safe_div,
     unbroadcast,
     written_grad,
+    written_grad_to,
     written_grad_vjp,
 )
 from .numpy_rules import power_base, power_exponent
@@ -80,7 +81,8 @@ defvjp(
     None,
     lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
-defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, x, index), None, None)
+defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, np.shape(x), index), None, None)
+defvjp(written_grad_to, lambda g, out, ct, shape, index: written_grad_vjp(g, ct, shape, index), None, None)
 defvjp(primitives.check_not_view, lambda ct, out, value, base, message: ct, None, None)
 defvjp(
     primitives.updated_alias,

@@ -60,15 +60,24 @@ defvjp(np.expm1, lambda ct, out, x: ct * (out + 1))  # out + 1 = exp(x), exact f
 defvjp(np.log2, lambda ct, out, x: safe_div(ct, x * LN2))
 defvjp(np.log10, lambda ct, out, x: safe_div(ct, x * LN10))
 defvjp(np.log1p, lambda ct, out, x: safe_div(ct, 1 + x))
+def _share(x, out, exp):  # type: ignore[no-untyped-def]
+    """exp(x - out), x's share of the sum, which is <= 1 and never overflows. Where both terms are
+    -inf (out is -inf: an unreachable state) it is an even split, computed with no inf - inf
+    anywhere, so neither this nor its own derivative is NaN (a "double where")."""
+    dead = np.isneginf(out)
+    gap = np.where(dead, 0.0, x) - np.where(dead, 0.0, out)
+    return np.where(dead, 0.5, exp(gap))
+
+
 defvjp(
-    np.logaddexp,  # exp(x - out) <= 1: never overflows
-    lambda ct, out, x, y: unbroadcast(ct * np.exp(x - out), x),
-    lambda ct, out, x, y: unbroadcast(ct * np.exp(y - out), y),
+    np.logaddexp,
+    lambda ct, out, x, y: unbroadcast(ct * _share(x, out, np.exp), x),
+    lambda ct, out, x, y: unbroadcast(ct * _share(y, out, np.exp), y),
 )
 defvjp(
     np.logaddexp2,
-    lambda ct, out, x, y: unbroadcast(ct * np.exp2(x - out), x),
-    lambda ct, out, x, y: unbroadcast(ct * np.exp2(y - out), y),
+    lambda ct, out, x, y: unbroadcast(ct * _share(x, out, np.exp2), x),
+    lambda ct, out, x, y: unbroadcast(ct * _share(y, out, np.exp2), y),
 )
 
 # --- powers and arithmetic -------------------------------------------------------------

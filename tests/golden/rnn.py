@@ -6,7 +6,7 @@ from srcgrad.rules.helpers import expand_like, matmul_grad_x, matmul_grad_y
 
 def rnn_grad(Wh, xs, h0, grad_ys=None):
     tanh_stack = []
-    mm_stack = []
+    mm_shape_stack = []
     h_stack = []
     shape = np.shape(xs)
     dim0 = shape[0]
@@ -16,7 +16,7 @@ def rnn_grad(Wh, xs, h0, grad_ys=None):
         item = xs[t]
         mm = h @ Wh
         mm_shape = np.shape(mm)
-        mm_stack.append(mm_shape)
+        mm_shape_stack.append(mm_shape)
         plus = item + mm
         h = np.tanh(plus)
         tanh_stack.append(h)
@@ -27,7 +27,7 @@ def rnn_grad(Wh, xs, h0, grad_ys=None):
     Wh_bar = np.zeros_like(Wh)
     for _ in reversed(range(dim0)):
         tanh = tanh_stack.pop()
-        mm_shape_1 = mm_stack.pop()
+        mm_shape_1 = mm_shape_stack.pop()
         h_1 = h_stack.pop()
         # grad of: h = np.tanh(xs[t] + h @ Wh)  (golden_sources.py:24)
         plus_bar = tanh * tanh
