@@ -183,6 +183,13 @@ def setitem(x: Any, index: Any, value: Any) -> Any:
 
 
 @primitive
+def check(condition: Any, message: str) -> None:
+    """`assert condition, message` in differentiated code."""
+    if not condition:
+        raise AssertionError(message)
+
+
+@primitive
 def check_not_view(value: Any, base: Any, message: str) -> Any:
     """`value`, unless it is a view of `base`: then an in-place update of it would also change
     `base`, which the adjoint cannot follow, so this raises instead of giving a wrong gradient."""

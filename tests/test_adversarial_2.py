@@ -1076,7 +1076,7 @@ def err_nonlocal(x):
     return y
 
 
-ERRORS = [err_generator, err_dict, err_global, err_walrus, err_star, err_kwargs, err_with, err_assert, err_del,
+ERRORS = [err_generator, err_dict, err_global, err_walrus, err_star, err_kwargs, err_with, err_del,
           err_for_else, err_yield, err_set, err_fstring, err_nested_item, err_try, err_nonlocal]
 
 
@@ -1309,3 +1309,10 @@ def test_bug_norm_axis_parameter_hangs():
     except subprocess.TimeoutExpired:
         raise AssertionError("compiling the gradient did not finish in 8 s")
     assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_assert_is_a_run_time_check():
+    """`assert` is kept as a check in the adjoint (no gradient), not refused."""
+    np.testing.assert_allclose(srcgrad.grad(err_assert)(np.ones(3)), 2 * np.ones(3))
+    with pytest.raises(AssertionError, match="assert x.shape == \\(3,\\)"):
+        srcgrad.grad(err_assert)(np.ones(4))

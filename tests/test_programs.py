@@ -1108,7 +1108,7 @@ def uses_dict_cache(x):
     return np.sum(cache["h"])
 
 
-@pytest.mark.parametrize("fn", [uses_assert, uses_raise, uses_fstring_print, uses_nested_list_table,
+@pytest.mark.parametrize("fn", [uses_raise, uses_fstring_print, uses_nested_list_table,
                                 uses_dict_cache])
 def test_common_unsupported_constructs_are_located_errors(fn):
     with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
@@ -1200,3 +1200,9 @@ def test_item_assignment_in_loops_tapes_linear_memory():
     large = _peak_bytes(g, x, y)
     # 4x the cells: a tape of per-cell values grows about 4x, one of per-cell table copies about 16x
     assert large < 8 * small, f"peak {small / 1e6:.1f} MB at 20x20, {large / 1e6:.1f} MB at 40x40"
+
+
+def test_assert_is_kept_as_a_check():
+    np.testing.assert_allclose(srcgrad.grad(uses_assert)(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(AssertionError, match="expected a vector"):
+        srcgrad.grad(uses_assert)(np.ones((2, 2)))

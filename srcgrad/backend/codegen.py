@@ -219,6 +219,8 @@ class CodeGenerator:
             target = self.names.name(op.result)
             self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
             self.emit(depth, f"{target}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
+        elif op.kind == "call" and op.fn is primitives.check:
+            self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")
         elif op.kind == "push":

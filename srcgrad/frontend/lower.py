@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import os
 import operator
 from typing import Any, Callable
 
@@ -230,6 +231,17 @@ class _FunctionContext(ControlFlow, Calls):
                 env[other] = new
         env[name] = new
 
+    def stmt_Assert(self, stmt: gast.Assert, env: dict) -> None:
+        condition = self.expr(stmt.test, env)
+        if isinstance(condition, Const) and condition.value:
+            return
+        message = self.expr(stmt.msg, env) if stmt.msg is not None else None
+        if not isinstance(message, Const):
+            loc = self.parsed.loc(stmt)
+            message = Const(f"assertion failed at {os.path.basename(loc.file)}:{loc.line}: {loc.text.strip()}")
+        self.at(stmt)
+        self.builder.op(Op("call", [self.operand(condition), message], {}, [Value("checked")], fn=primitives.check))
+
     def stmt_FunctionDef(self, stmt: gast.FunctionDef, env: dict) -> None:
         if stmt.decorator_list:
             raise self.error(stmt, "a decorated nested function", "define it without decorators")
@@ -445,7 +457,6 @@ _STATEMENT_HINTS = {
     "ClassDef": "define the class outside the function",
     "Import": "import at module level",
     "ImportFrom": "import at module level",
-    "Assert": "check inputs before calling the differentiated function",
     "AsyncFunctionDef": "use a plain def",
     "Break": "break is supported in for and while loops only",
 }

@@ -17,6 +17,7 @@ from .. import primitives
 from ..primitives import Symbolic
 from .helpers import (
     astype_like,
+    expand_like,
     builtin_sum_grad,
     gather_sum,
     getitem_grad,
@@ -103,7 +104,8 @@ defvjp(primitives.method("astype"), astype_vjp)
 defvjp(primitives.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 
 # --- srcgrad's primitives -------------------------------------------------------
-nondifferentiable(primitives.stop_gradient)
+nondifferentiable(primitives.stop_gradient, primitives.check)
+defvjp(primitives.method("item"), lambda ct, out, x, *args: expand_like(ct, x))
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
 defvjp(primitives.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
 defvjp(primitives.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))

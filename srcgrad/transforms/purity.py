@@ -12,7 +12,7 @@ _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose",
 
 
 # Calls kept for what they check: they may raise.
-_CHECKS = (primitives.check_not_view,)
+_CHECKS = (primitives.check_not_view, primitives.check)
 
 
 def is_pure(op: Op) -> bool:
