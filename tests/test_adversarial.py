@@ -27,6 +27,9 @@ import numpy as np
 import pytest
 
 import srcgrad
+from gradcheck import inner as _inner
+from gradcheck import outputs as _outputs
+from gradcheck import random_like as _random_like
 
 EPS = 1e-6
 RTOL = {np.float64: 1e-5, np.float32: 2e-3}
@@ -35,28 +38,12 @@ RTOL = {np.float64: 1e-5, np.float32: 2e-3}
 # --- the check helper ---------------------------------------------------------------------------
 
 
-def _outputs(out: Any) -> tuple:
-    return out if isinstance(out, tuple) else (out,)
-
-
-def _random_like(rng: np.random.Generator, value: Any) -> Any:
-    if type(value) is float:
-        return float(rng.standard_normal())
-    sample = rng.standard_normal(np.shape(value))
-    dtype = np.result_type(value)
-    return np.asarray(sample, dtype=dtype) if np.ndim(value) else dtype.type(sample)
-
-
 def _upcast(value: Any) -> Any:
     if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
         return value.astype(np.float64)
     if isinstance(value, np.floating):
         return float(value)
     return value
-
-
-def _inner(a: Any, b: Any) -> float:
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def _is_float32(value: Any) -> bool:

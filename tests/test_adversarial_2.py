@@ -21,25 +21,12 @@ import numpy as np
 import pytest
 
 import srcgrad
+from gradcheck import inner as _inner
+from gradcheck import outputs as _outputs
+from gradcheck import random_like as _random_like
 from srcgrad import nn, optim, regularizers
 
 EPS = 1e-6
-
-
-def _outputs(out: Any) -> tuple:
-    return out if isinstance(out, tuple) else (out,)
-
-
-def _random_like(rng: np.random.Generator, value: Any) -> Any:
-    if type(value) is float:
-        return float(rng.standard_normal())
-    sample = rng.standard_normal(np.shape(value))
-    dtype = np.result_type(value)
-    return np.asarray(sample, dtype=dtype) if np.ndim(value) else dtype.type(sample)
-
-
-def _inner(a: Any, b: Any) -> float:
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def check(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...] = (0,), seed: int = 0, rtol: float = 1e-5,
@@ -1229,7 +1216,6 @@ def test_bug_untracked_inplace_mutation(fn, x):
         return
     assert value == pytest.approx(fn(x.copy()))
     check(fn, (x.copy(),), (0,))
-
 
 
 # --- bugs: differentiable arguments of creation functions dropped --------------------------------

@@ -22,6 +22,9 @@ import numpy as np
 import pytest
 
 import srcgrad
+from gradcheck import inner as _inner
+from gradcheck import outputs as _outputs
+from gradcheck import random_like as _random_like
 from corpus import CASES, Case
 
 EPS = 1e-6
@@ -55,18 +58,6 @@ def _params(test: str, with_dtype: bool) -> list:
 # --- the harness ---------------------------------------------------------------------------
 
 
-def _outputs(out: Any) -> tuple:
-    return out if isinstance(out, tuple) else (out,)
-
-
-def _random_like(rng: np.random.Generator, value: Any) -> Any:
-    """Standard normal values shaped and typed like `value` (a float for a Python float)."""
-    if type(value) is float:
-        return float(rng.standard_normal())
-    sample = rng.standard_normal(np.shape(value))
-    return np.asarray(sample, dtype=np.result_type(value)) if np.ndim(value) else np.result_type(value).type(sample)
-
-
 def _upcast(value: Any) -> Any:
     """Floating inputs to float64 (np.float32 scalars to Python floats); others unchanged."""
     if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
@@ -74,10 +65,6 @@ def _upcast(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     return value
-
-
-def _inner(a: Any, b: Any) -> float:
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def make_check_inputs(case: Case, dtype: type, seed: int = 0) -> tuple[tuple, Any, list]:

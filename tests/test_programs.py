@@ -20,27 +20,14 @@ import numpy as np
 import pytest
 
 import srcgrad
+from gradcheck import inner as _inner
+from gradcheck import outputs as _outputs
+from gradcheck import random_like as _random_like
 
 EPS = 1e-6
 
 
 # --------------------------------------------------------------------------- harness
-
-
-def _outputs(out: Any) -> tuple:
-    return out if isinstance(out, tuple) else (out,)
-
-
-def _random_like(rng: np.random.Generator, value: Any) -> Any:
-    if isinstance(value, float) and not isinstance(value, np.floating):
-        return float(rng.standard_normal())
-    sample = rng.standard_normal(np.shape(value))
-    dtype = np.result_type(value)
-    return np.asarray(sample, dtype=dtype) if np.ndim(value) else dtype.type(sample)
-
-
-def _inner(a: Any, b: Any) -> float:
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def _shift(value: Any, t: float, v: Any) -> Any:
@@ -855,7 +842,6 @@ def bidir_rnn(Wf, Wb, xs):
     for t in range(T):
         total = total + np.sum(fwd[t] * bwd[t])
     return total
-
 
 
 def dropout_noise(W, X, seed=0, p=0.5):
