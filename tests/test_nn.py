@@ -7,24 +7,18 @@ Reference numbers: shared/conformance/seed_oracle.json (TensorFlow 2.21, tf.comp
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import srcgrad
+from oracle import load_oracle
 from srcgrad import nn, optim
 
 
-def _load_oracle() -> dict:
-    here = Path(__file__).resolve()
-    shared = here.parents[2] / "shared" / "conformance" / "seed_oracle.json"
-    path = shared if shared.exists() else here.parent / "data" / "seed_oracle.json"
-    return {case["id"]: case for case in json.loads(path.read_text(encoding="utf-8"))}
 
 
-ORACLE = _load_oracle()
+ORACLE = load_oracle()
 
 
 @pytest.fixture(autouse=True)

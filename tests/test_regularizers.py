@@ -5,24 +5,18 @@ Gradients are computed by srcgrad through the regularizers' own NumPy code.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import srcgrad
+from oracle import load_oracle
 from srcgrad import regularizers as R
 
 
-def _load_oracle() -> dict:
-    here = Path(__file__).resolve()
-    shared = here.parents[2] / "shared" / "conformance" / "seed_oracle.json"
-    path = shared if shared.exists() else here.parent / "data" / "seed_oracle.json"
-    return {case["id"]: case for case in json.loads(path.read_text(encoding="utf-8"))}
 
 
-CASE = _load_oracle()["reg_l1_l2"]
+CASE = load_oracle()["reg_l1_l2"]
 OUT = CASE["tf_output"]
 W1 = np.array(CASE["inputs"]["w1"], dtype=np.float32)
 W2 = np.array(CASE["inputs"]["w2"], dtype=np.float32)
