@@ -2,7 +2,7 @@
 
     f ─parse─▶ gast ─canonicalize─▶ ─lower─▶ ir.Function (SSA) ─activity─▶
       ─reverse_mode─▶ adjoint ─simplify (copy propagation · unbroadcast elision · dce · cse, to a fixed point)─▶
-      ─tape_shapes_only · accumulate_in_place─▶
+      ─tape_shapes_only · accumulate_in_place · write_in_place─▶
       ─codegen─▶ source
 """
 
@@ -27,6 +27,7 @@ from .transforms.cse import CommonSubexpressionElimination
 from .transforms.dce import DeadCodeElimination
 from .transforms.elide_unbroadcast import ElideUnbroadcast
 from .transforms.tape_shapes import TapeShapesOnly
+from .transforms.write_in_place import WriteInPlace
 from .transforms.reverse_mode import differentiate_ir
 
 SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), DeadCodeElimination(), CommonSubexpressionElimination())
@@ -104,6 +105,8 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
         run_to_fixed_point(SIMPLIFY, adjoint, check=check)
         run_pass(TapeShapesOnly(), adjoint, check=check)
         if run_pass(AccumulateInPlace(), adjoint, check=check):
+            run_pass(DeadCodeElimination(), adjoint, check=check)
+        if run_pass(WriteInPlace(), adjoint, check=check):
             run_pass(DeadCodeElimination(), adjoint, check=check)
     ir_text = print_function(adjoint)
     if stop_after == "reverse":

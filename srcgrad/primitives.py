@@ -183,6 +183,14 @@ def setitem(x: Any, index: Any, value: Any) -> Any:
 
 
 @primitive
+def setitem_inplace(x: Any, index: Any, value: Any) -> Any:
+    """`x[index] = value` in place, returning `x`: `setitem` where nothing else can see `x`
+    (transforms/write_in_place.py decides)."""
+    x[index] = value
+    return x
+
+
+@primitive
 def check(condition: Any, message: str) -> None:
     """`assert condition, message` in differentiated code."""
     if not condition:

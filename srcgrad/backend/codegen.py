@@ -219,6 +219,11 @@ class CodeGenerator:
             target = self.names.name(op.result)
             self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
             self.emit(depth, f"{target}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
+        elif op.kind == "call" and op.fn is primitives.setitem_inplace:
+            array, target = self.operand(op.args[0]), self.names.name(op.result)
+            self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
+            if target != array:
+                self.emit(depth, f"{target} = {array}")
         elif op.kind == "call" and op.fn is primitives.check:
             self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":

@@ -223,6 +223,27 @@ class _FunctionContext(ControlFlow, Calls):
                    f"which srcgrad cannot follow; write '{name} = {name}.copy()' first, or build a new array")
         return self.call_op(primitives.check_not_view, [value, owner.args[0], Const(message)], {}, name)
 
+    def no_live_views(self, base: Abstract, name: str, env: dict, node: gast.AST) -> None:
+        """Before `name[i] = v`: another name holding a view of `name` (`r = y[0:2]`) would see the
+        write in Python but not in the adjoint, so check at run time that it is not a view."""
+        if getattr(self.parsed.fn, "__module__", "") == "srcgrad.generated":
+            return  # generated code writes in place only where no view is alive (write_in_place.py)
+        loc = self.parsed.loc(node)
+        in_loop = _in_loop(self.builder.block)
+        line = getattr(node, "lineno", 0)
+        read_later = {n.id for n in gast.walk(self.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                      and (in_loop or getattr(n, "lineno", 0) > line)}
+        for other, value in list(env.items()):
+            owner = value.owner if isinstance(value, Value) else None
+            if other == name or other not in read_later or not (
+                    isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS
+                    and owner.args and owner.args[0] is base):
+                continue
+            message = (f"{loc.header()}: writing into '{name}' would also change '{other}', a view of it, which "
+                       f"srcgrad cannot follow; take a copy: {other} = ... .copy()")
+            self.builder.op(Op("call", [value, base, Const(message)], {}, [Value(other)],
+                               fn=primitives.check_not_view))
+
     @staticmethod
     def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
         """`name` now means `new`; so does every other name for the same (mutable) object."""
@@ -279,6 +300,7 @@ class _FunctionContext(ControlFlow, Calls):
             raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
         index = self.index(target.slice, env)
         checked = self.not_a_view(base, name, target)
+        self.no_live_views(base, name, env, target)
         if op is not None:
             current = self.call_op(operator.getitem, [checked, index], {}, name)
             value = self.binary(op, current, value, target)
@@ -481,6 +503,14 @@ _EXPRESSION_HINTS = {
     "Dict": "use separate variables or a tuple",
     "NamedExpr": "assign on a line of its own",
 }
+
+
+def _in_loop(block: Block | None) -> bool:
+    while block is not None and block.parent is not None:
+        if block.parent.kind in ("for", "while"):
+            return True
+        block = block.parent.parent
+    return False
 
 
 def lower_function(fn: Any) -> tuple[Function, dict]:

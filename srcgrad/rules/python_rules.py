@@ -82,6 +82,7 @@ defvjp(
     None,
     lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
+defvjp(primitives.setitem_inplace, *lookup(primitives.setitem).partials)  # the same math as setitem
 defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, np.shape(x), index), None, None)
 defvjp(written_grad_to, lambda g, out, ct, shape, index: written_grad_vjp(g, ct, shape, index), None, None)
 defvjp(primitives.check_not_view, lambda ct, out, value, base, message: ct, None, None)

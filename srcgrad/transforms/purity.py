@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import primitives
 from ..ir import Block, Op
 from ..rules.helpers import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
-_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append, add_at)
+_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append, add_at, primitives.setitem_inplace)
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 
@@ -33,6 +35,14 @@ def region_is_pure(block: Block) -> bool:
     return all(is_pure(op) or op.kind == "yield" for op in block.ops)
 
 
+# New arrays that later passes may write in place: two of them are never merged into one.
+_ALLOCATIONS = {
+    np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
+    np.array,
+}  # fmt: skip
+
+
 def is_mergeable(op: Op) -> bool:
     """Safe to share one result between two identical ops (common-subexpression elimination)."""
-    return op.kind == "call" and is_pure(op) and op.fn is not primitives.make_list
+    return (op.kind == "call" and is_pure(op) and op.fn is not primitives.make_list
+            and op.fn not in _ALLOCATIONS and not (isinstance(op.fn, primitives.Method) and op.fn.name == "copy"))
