@@ -64,3 +64,20 @@ def test_a_table_filled_in_a_loop_is_written_in_place_and_right():
     eps = 1e-6
     fd = (soft_min_table(D + eps * v) - soft_min_table(D - eps * v)) / (2 * eps)
     np.testing.assert_allclose(np.vdot(g, v), fd, rtol=1e-6)
+
+
+def taped_then_written(x):
+    R = np.zeros(3)
+    for i in range(3):
+        s = np.sum(R * x)  # the reverse sweep needs R's values here, from a tape
+        R[i] = s + x[i]
+    return np.sum(R * R)
+
+
+def test_a_taped_array_is_not_written_in_place():
+    x = np.array([0.5, -1.0, 2.0])
+    g = srcgrad.grad(taped_then_written)(x)
+    v = np.array([0.3, 0.2, -0.7])
+    eps = 1e-6
+    fd = (taped_then_written(x + eps * v) - taped_then_written(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(np.vdot(g, v), fd, rtol=1e-7)

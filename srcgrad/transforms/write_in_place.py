@@ -126,6 +126,8 @@ def _dead_after(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
         if not _used_before(value, write, uses):
             return False
         for use in uses.get(id(value), []):
+            if use.kind == "push":
+                return False  # a tape keeps it for the reverse sweep: it must not change
             if use is write or use.kind != "call" or use.fn in NON_ALIASING:
                 continue
             for r in use.results:  # a view, or something that may be one
