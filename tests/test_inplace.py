@@ -81,3 +81,62 @@ def test_a_taped_array_is_not_written_in_place():
     eps = 1e-6
     fd = (taped_then_written(x + eps * v) - taped_then_written(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(np.vdot(g, v), fd, rtol=1e-7)
+
+
+def recurrence(x):
+    R = np.zeros(5)
+    R[0] = x[0]
+    s = 0.0
+    for i in range(1, 5):
+        R[i] = np.tanh(R[i - 1] * x[1] + x[2])
+        s = s + R[i] * R[i]
+    return s + np.sum(R)
+
+
+def branch_writes(x):
+    R = np.ones((3, 2))
+    for i in range(3):
+        if x[i] > 0:
+            R[i] = x[i] * R[i - 1]
+        else:
+            R[i, 0] = x[i]
+    return np.sum(R ** 2)
+
+
+def copy_then_write(x):
+    R = x * 2.0
+    S = R.copy()
+    S[0] = 1.0
+    return np.sum(S * R)
+
+
+def fancy_writes(x):
+    R = np.zeros(4)
+    R[np.array([0, 2, 0])] = x[:3]
+    R[1:3] += x[1:3] * 2.0
+    return np.sum(R * x)
+
+
+def rows_written(X):
+    Y = np.zeros_like(X)
+    for t in range(X.shape[0]):
+        Y[t] = np.sin(X[t]) * (t + 1)
+        Y[t, 0] += np.sum(Y[t])
+    return np.sum(Y * Y)
+
+
+@pytest.mark.parametrize("fn, x", [
+    (recurrence, np.array([0.3, 0.8, -0.2])),
+    (branch_writes, np.array([0.5, -0.7, 1.2])),
+    (copy_then_write, np.array([0.5, -0.7, 1.2])),
+    (fancy_writes, np.array([0.5, -0.7, 1.2, 0.4])),
+    (rows_written, np.array([[0.5, -0.7], [1.2, 0.4], [-0.3, 0.9]])),
+], ids=lambda v: getattr(v, "__name__", ""))  # fmt: skip
+def test_in_place_writes_give_the_same_gradients(fn, x):
+    optimized = srcgrad.grad(fn)(x)
+    raw = srcgrad.grad(fn, optimize=False)(x)  # no in-place writes at all
+    np.testing.assert_allclose(optimized, raw, rtol=1e-12)
+    v = np.random.default_rng(2).standard_normal(x.shape)
+    eps = 1e-6
+    fd = (fn(x + eps * v) - fn(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(np.vdot(optimized, v), fd, rtol=1e-6)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import primitives
 from ..ir import Block, Function, Op, Value
-from ..rules.helpers import add_at, getitem_grad, getitem_grad_to, written_grad_vjp
+from ..rules.helpers import add_at, expand_like, getitem_grad, getitem_grad_to, written_grad, written_grad_vjp
 
 # Callees whose array result is always a new array, shared with nothing.
 FRESH = {
@@ -128,7 +128,7 @@ def _dead_after(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
         for use in uses.get(id(value), []):
             if use.kind == "push":
                 return False  # a tape keeps it for the reverse sweep: it must not change
-            if use is write or use.kind != "call" or use.fn in NON_ALIASING:
+            if use is write or use.kind != "call" or use.fn in NON_ALIASING or _reads_metadata_only(use, value):
                 continue
             for r in use.results:  # a view, or something that may be one
                 if id(r) not in seen:
@@ -151,6 +151,8 @@ def _used_before(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
             if sum(1 for a in write.operands() if a is v) > 1:
                 return False  # y[y > 0] = ... reads y in the same op
             continue
+        if _reads_metadata_only(use, v):
+            continue  # shape and dtype survive an in-place write
         top = use
         while top.parent is not block:
             parent_block = top.parent
@@ -160,3 +162,20 @@ def _used_before(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
         if block.ops.index(top) >= at:
             return False
     return True
+
+
+def _reads_metadata_only(op: Op, v: Value) -> bool:
+    """An op that reads only the shape (and dtype) of `v`."""
+    if op.kind != "call":
+        return False
+    others_not_v = all(a is not v for k, a in enumerate(op.args) if k != _METADATA_ARGUMENT.get(op.fn, -1))
+    if op.fn in _METADATA_ARGUMENT:
+        k = _METADATA_ARGUMENT[op.fn]
+        return len(op.args) > k and op.args[k] is v and others_not_v and not op.kwargs
+    return False
+
+
+_METADATA_ARGUMENT = {  # callee → the argument it reads only the shape and dtype of
+    np.shape: 0, np.ndim: 0, np.size: 0, primitives.unbroadcast: 1, getitem_grad: 1, written_grad: 1,
+    expand_like: 1,
+}  # fmt: skip
