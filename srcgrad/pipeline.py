@@ -2,7 +2,7 @@
 
     f ─parse─▶ gast ─canonicalize─▶ ─lower─▶ ir.Function (SSA) ─activity─▶
       ─reverse_mode─▶ adjoint ─simplify (copy propagation · unbroadcast elision · dce · cse, to a fixed point)─▶
-      ─tape_shapes_only · accumulate_in_place · write_in_place─▶
+      ─tape_shapes_only · write_in_place─▶
       ─codegen─▶ source
 """
 
@@ -21,7 +21,6 @@ from .ir.printer import print_function
 from .ir.verifier import verify
 from .passes import run_pass, run_to_fixed_point, verify_enabled
 from .rules import load_builtin_rules
-from .transforms.accumulate_in_place import AccumulateInPlace
 from .transforms.copy_propagation import CopyPropagation
 from .transforms.cse import CommonSubexpressionElimination
 from .transforms.dce import DeadCodeElimination
@@ -104,8 +103,6 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     if options.optimize:
         run_to_fixed_point(SIMPLIFY, adjoint, check=check)
         run_pass(TapeShapesOnly(), adjoint, check=check)
-        if run_pass(AccumulateInPlace(), adjoint, check=check):
-            run_pass(DeadCodeElimination(), adjoint, check=check)
         if run_pass(WriteInPlace(), adjoint, check=check):
             run_pass(DeadCodeElimination(), adjoint, check=check)
     ir_text = print_function(adjoint)

@@ -189,7 +189,7 @@ def written_grad_vjp(g: Any, ct: Any, shape: tuple | None, index: Any) -> Any:
 @primitive
 def add_at(acc: Any, index: Any, value: Any) -> Any:
     """`acc[index] += value` in place (repeated indices add up, as np.add.at); returns `acc`.
-    Only ever given an accumulator that nothing else holds (see transforms/accumulate_in_place.py)."""
+    Only ever given an accumulator that nothing else holds (see transforms/write_in_place.py)."""
     if not isinstance(acc, np.ndarray) or acc.dtype != np.result_type(acc, value):
         return acc + getitem_grad(value, acc, index)
     if _is_basic_index(index):
