@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .primitives import stop_gradient
 from .rules import is_nondifferentiable, nondifferentiable
+from .runtime.core import stop_gradient
 
 __all__ = [
     "relu",

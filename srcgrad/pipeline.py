@@ -19,15 +19,15 @@ from .ir import Function, Value
 from .ir.builder import Builder
 from .ir.printer import print_function
 from .ir.verifier import verify
-from .passes import run_pass, run_to_fixed_point, verify_enabled
+from .optimize.copy_propagation import CopyPropagation
+from .optimize.cse import CommonSubexpressionElimination
+from .optimize.dce import DeadCodeElimination
+from .optimize.elide_unbroadcast import ElideUnbroadcast
+from .optimize.passes import run_pass, run_to_fixed_point, verify_enabled
+from .optimize.write_in_place import WriteInPlace
 from .rules import load_builtin_rules
-from .transforms.copy_propagation import CopyPropagation
-from .transforms.cse import CommonSubexpressionElimination
-from .transforms.dce import DeadCodeElimination
-from .transforms.elide_unbroadcast import ElideUnbroadcast
-from .transforms.tape_shapes import TapeShapesOnly
-from .transforms.write_in_place import WriteInPlace
 from .transforms.reverse_mode import differentiate_ir
+from .transforms.tape_shapes import TapeShapesOnly
 
 SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), DeadCodeElimination(), CommonSubexpressionElimination())
 

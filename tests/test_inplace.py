@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradcheck import check
 
 import srcgrad
 
@@ -140,3 +141,110 @@ def test_in_place_writes_give_the_same_gradients(fn, x):
     eps = 1e-6
     fd = (fn(x + eps * v) - fn(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(np.vdot(optimized, v), fd, rtol=1e-6)
+
+
+# --- bugs: in-place mutation that srcgrad does not see (silently wrong) -----------------------
+
+
+def view_slice_iadd(x):
+    y = x * 1.0
+    z = y[1:]
+    z *= 3.0
+    return np.sum(y * x)
+
+
+def view_reshape_setitem(x):
+    y = x * 1.0
+    z = y.reshape(-1)
+    z[0] = 5.0
+    return np.sum(y * x)
+
+
+def view_row_iadd(x):
+    y = x * 1.0
+    r = y[0]
+    r += 1.0
+    return np.sum(y ** 2)
+
+
+def rows_iadd_in_loop(x):
+    y = np.zeros((2, 2))
+    for row in y:
+        row += x
+    return np.sum(y * x)
+
+
+def method_sort(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def method_fill(x):
+    y = x * 2.0
+    y.fill(1.0)
+    return np.sum(y * x)
+
+
+def ufunc_add_at(x):
+    y = x.copy()
+    np.add.at(y, [0, 0], 1.0)
+    return np.sum(y * x)
+
+
+def ufunc_out(x):
+    y = x * 1.0
+    np.negative(y, out=y)
+    return np.sum(y * x)
+
+
+def method_clip_out(x):
+    y = x * 1.0
+    y.clip(0.0, 1.5, out=y)
+    return np.sum(y * x)
+
+
+def fill_diagonal(x):
+    y = x * 1.0
+    np.fill_diagonal(y, 0.0)
+    return np.sum(y * x)
+
+
+def out_multiply(x):
+    y = np.zeros_like(x)
+    np.multiply(x, x, out=y)
+    return np.sum(y)
+
+
+def copyto(x):
+    y = np.zeros(3)
+    np.copyto(y, x)
+    return np.sum(y ** 2)
+
+
+MUTATIONS = [
+    (view_slice_iadd, np.array([1.0, 2.0, 3.0]), "z = y[1:]; z *= 3 (y = x*1): value 14 not 40, gradient ignores z"),
+    (view_reshape_setitem, np.array([[1.0, 2.0]]), "z = y.reshape(-1); z[0] = 5: value 5 not 9"),
+    (view_row_iadd, np.array([[1.0, 2.0], [3.0, 4.0]]), "r = y[0]; r += 1: value 30 not 38"),
+    (rows_iadd_in_loop, np.array([1.0, 2.0]), "for row in y: row += x: value 0 not 10, gradient 0"),
+    (method_sort, np.array([3.0, 1.0, 2.0]), "y.sort(): gradient [0,1,2] not [2,0,1]"),
+    (method_fill, np.array([1.0, 2.0, 3.0]), "y.fill(1.0): gradient 2y+... [3,5,7] not [1,1,1]"),
+    (ufunc_add_at, np.array([1.0, 2.0, 3.0]), "np.add.at(y, [0, 0], 1.0) is dropped: value 14 not 16"),
+    (ufunc_out, np.array([1.0, 2.0]), "np.negative(y, out=y): value 5 not -5"),
+    (method_clip_out, np.array([1.0, 2.0]), "y.clip(0, 1.5, out=y): value 5 not 4"),
+    (fill_diagonal, np.ones((2, 2)), "np.fill_diagonal(y, 0): value 4 not 2"),
+    (out_multiply, np.array([1.0, 2.0, 3.0]), "np.multiply(x, x, out=y): value 0 not 14, gradient None"),
+    (copyto, np.array([1.0, 2.0, 3.0]), "np.copyto(y, x): value 0 not 14, gradient None"),
+]
+
+
+@pytest.mark.parametrize("fn,x", [
+    pytest.param(f, x, id=f.__name__) for f, x, _ in MUTATIONS])
+def test_bug_untracked_inplace_mutation(fn, x):
+    """Either a correct value and gradient, or a clear SrcgradError; never silently wrong numbers."""
+    try:
+        value, grad = srcgrad.value_and_grad(fn)(x.copy())
+    except srcgrad.SrcgradError:
+        return
+    assert value == pytest.approx(fn(x.copy()))
+    check(fn, (x.copy(),), (0,))

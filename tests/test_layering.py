@@ -6,26 +6,27 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "srcgrad"
 
-BASE = {"location", "errors", "primitives", "version"}
+BASE = {"location", "errors", "runtime", "version"}
+COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "api", "cli"}
 ALLOWED = {
     "location": set(),
     "version": set(),
     "errors": {"location"},
-    "primitives": {"errors", "location"},
+    "runtime": {"errors", "location"},
     "ir": BASE | {"ir"},
     "rules": BASE | {"ir", "rules"},
-    "passes": BASE | {"ir"},
     "analyses": BASE | {"ir", "rules", "analyses"},
     "frontend": BASE | {"ir", "rules", "frontend"},
     "transforms": BASE | {"ir", "rules", "analyses", "transforms"},
+    "optimize": BASE | {"ir", "analyses", "optimize"},
     "backend": BASE | {"ir", "rules", "frontend", "backend"},
-    "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "backend", "passes"},
+    "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend"},
     "api": BASE | {"pipeline", "backend", "frontend", "rules"},
     "cli": BASE | {"api", "pipeline"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},
-    "__init__": {"api", "errors", "primitives", "rules", "version"},
+    "__init__": {"api", "errors", "runtime", "rules", "version"},
     "__main__": {"cli"},
 }
 
@@ -73,3 +74,21 @@ def test_imports_point_one_way():
         for used in imported_parts(path) - allowed - {owner}:
             problems.append(f"{path.relative_to(PACKAGE)} imports {used}")
     assert not problems, "\n".join(problems)
+
+
+def test_runtime_imports_nothing_of_the_compiler():
+    """Generated code imports `srcgrad.runtime` alone: export copies it and numba compiles it."""
+    for path in sorted((PACKAGE / "runtime").rglob("*.py")):
+        assert not imported_parts(path) & (COMPILER | {"__init__"}), path
+        tops = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                tops.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops.add(node.module.split(".")[0])
+        assert tops <= {"numpy", "functools", "typing", "__future__"}, (path, tops)
+
+
+def test_rules_never_reach_into_later_stages():
+    for path in sorted((PACKAGE / "rules").rglob("*.py")):
+        assert not imported_parts(path) & {"transforms", "optimize", "backend", "frontend", "pipeline"}, path

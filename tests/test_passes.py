@@ -13,9 +13,9 @@ from srcgrad.ir import Block, Const, Function, Op, Value
 from srcgrad.ir.printer import print_function
 from srcgrad.ir.verifier import verify
 from srcgrad.pipeline import lower
-from srcgrad.transforms.copy_propagation import CopyPropagation
-from srcgrad.transforms.cse import CommonSubexpressionElimination
-from srcgrad.transforms.dce import DeadCodeElimination
+from srcgrad.optimize.copy_propagation import CopyPropagation
+from srcgrad.optimize.cse import CommonSubexpressionElimination
+from srcgrad.optimize.dce import DeadCodeElimination
 
 
 def text(fn: Function) -> str:

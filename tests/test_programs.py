@@ -11,62 +11,21 @@ fixed; the programs stay as regression tests.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
-
 import tracemalloc
 import warnings
+from typing import Any, Callable
 
 import numpy as np
 import pytest
-
-import srcgrad
+from gradcheck import _shift, check
 from gradcheck import inner as _inner
-from gradcheck import outputs as _outputs
 from gradcheck import random_like as _random_like
 
-EPS = 1e-6
+import srcgrad
+
 
 
 # --------------------------------------------------------------------------- harness
-
-
-def _shift(value: Any, t: float, v: Any) -> Any:
-    if isinstance(value, float) and not isinstance(value, np.floating):
-        return value + t * float(v)
-    return value + t * v
-
-
-def check(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...] = (0,), seed: int = 0, rtol: float = 1e-5,
-          eps: float = EPS, kwargs: dict | None = None) -> None:
-    kwargs = kwargs or {}
-    rng = np.random.default_rng(seed)
-    out = fn(*args, **kwargs)
-    seeds = tuple(_random_like(rng, y) for y in _outputs(out))
-    grad_ys = seeds if isinstance(out, tuple) else seeds[0]
-    directions = [rng.standard_normal(np.shape(args[i])) for i in wrt]
-    grads = srcgrad.grad(fn, wrt=tuple(wrt))(*args, grad_ys=grad_ys, **kwargs)
-    raw = srcgrad.grad(fn, wrt=tuple(wrt), optimize=False)(*args, grad_ys=grad_ys, **kwargs)
-    assert isinstance(grads, tuple) and len(grads) == len(wrt)
-    assert all(g is not None for g in grads), f"a connected input got None: {grads!r}"
-    for i, g, g_raw in zip(wrt, grads, raw):
-        assert np.shape(g) == np.shape(args[i]), f"argument {i}: gradient shape {np.shape(g)} != {np.shape(args[i])}"
-        if type(args[i]) is float:
-            assert isinstance(g, float), f"argument {i}: float in, {type(g).__name__} out"
-        np.testing.assert_allclose(g_raw, g, rtol=1e-9, atol=1e-12, err_msg=f"optimize=False, argument {i}")
-
-    def shifted(t: float) -> tuple:
-        moved = list(args)
-        for i, v in zip(wrt, directions):
-            moved[i] = _shift(args[i], t, v)
-        return _outputs(fn(*moved, **kwargs))
-
-    plus, minus = shifted(eps), shifted(-eps)
-    expected = sum(_inner(u, (np.asarray(p) - np.asarray(m)) / (2 * eps)) for u, p, m in zip(seeds, plus, minus))
-    actual = sum(_inner(g, v) for g, v in zip(grads, directions))
-    norm = math.sqrt(sum(_inner(g, g) for g in grads))
-    assert np.isfinite(actual), f"non-finite gradient: {grads!r}"
-    assert abs(actual - expected) <= rtol * max(abs(expected), norm, 1e-8), (
-        f"<J^T u, v> = {actual!r} but <u, J v> = {expected!r} by finite differences")
 
 
 def check_hvp(fn: Callable[..., Any], args: tuple, argnum: int = 0, seed: int = 3, rtol: float = 1e-5,

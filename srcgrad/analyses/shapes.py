@@ -17,26 +17,25 @@ from typing import Any
 
 import numpy as np
 
-from .. import primitives
 from ..ir import Block, Const, Function, Op, Value
-from ..rules import helpers
+from ..runtime import core, indexing, linalg, numeric
 
 ELEMENTWISE_UNARY = {
     np.tanh, np.exp, np.log, np.sin, np.cos, np.tan, np.sqrt, np.square, np.abs, np.sign, np.negative,
     np.positive, np.floor, np.ceil, np.round, np.rint, np.trunc, np.zeros_like, np.ones_like, np.copy,
-    operator.neg, operator.pos, operator.invert, operator.not_, primitives.stop_gradient, helpers.safe_log,
+    operator.neg, operator.pos, operator.invert, operator.not_, core.stop_gradient, numeric.safe_log,
 }  # fmt: skip
 ELEMENTWISE_BINARY = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, np.add, np.subtract,
-    np.multiply, np.divide, np.power, np.maximum, np.minimum, helpers.safe_div, helpers.safe_mul,
+    np.multiply, np.divide, np.power, np.maximum, np.minimum, numeric.safe_div, numeric.safe_mul,
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
 }  # fmt: skip
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
-SCALAR_RESULTS = {primitives.scalar_seed, builtins.len, np.ndim, np.size, builtins.float, builtins.int}
+SCALAR_RESULTS = {core.scalar_seed, builtins.len, np.ndim, np.size, builtins.float, builtins.int}
 SHAPE_OF_ARGUMENT = {  # callee → which argument the result is shaped like
-    primitives.seed: 1, helpers.unbroadcast: 1, helpers.matmul_grad_x: 1, helpers.matmul_grad_y: 2,
-    helpers.dot_grad_x: 1, helpers.dot_grad_y: 2, helpers.getitem_grad: 1, primitives.setitem: 0,
-    helpers.select: 1, helpers.reject: 1, helpers.astype_like: 1, helpers.expand_like: 1, helpers.add_at: 0,
+    core.seed: 1, core.unbroadcast: 1, linalg.matmul_grad_x: 1, linalg.matmul_grad_y: 2,
+    linalg.dot_grad_x: 1, linalg.dot_grad_y: 2, indexing.getitem_grad: 1, core.setitem: 0,
+    numeric.select: 1, numeric.reject: 1, core.astype_like: 1, core.expand_like: 1, indexing.add_at: 0,
 }  # fmt: skip
 
 

@@ -22,13 +22,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..version import __version__
 from ..frontend.resolve import MISSING, lookup_free
 from ..frontend.source import unwrap
 from ..rules.registry import user_rules_fingerprint
+from ..version import __version__
 
 MAGIC = "# srcgrad-cache v1"
-_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
+_SRCGRAD_INTERNALS = ("srcgrad.runtime", "srcgrad.rules", "srcgrad.api")
 
 
 def enabled() -> bool:

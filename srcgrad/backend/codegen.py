@@ -17,10 +17,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import primitives
 from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
 from ..ir.printer import fresh_name
+from ..runtime import core
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
 BINARY = {
@@ -140,7 +140,7 @@ class CodeGenerator:
             assert isinstance(owner, Op)
             if owner.fn is builtins.slice:
                 return self._slice(owner.args)
-            if owner.fn is primitives.pack:
+            if owner.fn is core.pack:
                 parts = [self.index(x) for x in owner.args]
                 return ", ".join(parts) + ("," if len(parts) == 1 else "")
         return self.operand(a)
@@ -165,13 +165,13 @@ class CodeGenerator:
             return f"{self.operand(args[0])}[{self.index(args[1])}]"
         if fn is getattr and isinstance(args[1], Const):
             return f"{self.operand(args[0])}.{args[1].value}"
-        if fn is primitives.pack:
+        if fn is core.pack:
             items = [self.operand(a) for a in args]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
-        if fn is primitives.make_list:
+        if fn is core.make_list:
             return f"[{', '.join(self.operand(a) for a in args)}]"
         rendered = [self.operand(a) for a in args] + [f"{k}={self.operand(a)}" for k, a in op.kwargs.items()]
-        if isinstance(fn, primitives.Method):
+        if isinstance(fn, core.Method):
             return f"{rendered[0]}.{fn.name}({', '.join(rendered[1:])})"
         return f"{self.callee(op)}({', '.join(rendered)})"
 
@@ -215,16 +215,16 @@ class CodeGenerator:
             return
         if op.kind != "yield":  # a yield prints as its owner's assignments, under its owner's comment
             self.comment(op, depth)
-        if op.kind == "call" and op.fn is primitives.setitem:
+        if op.kind == "call" and op.fn is core.setitem:
             target = self.names.name(op.result)
             self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
             self.emit(depth, f"{target}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
-        elif op.kind == "call" and op.fn is primitives.setitem_inplace:
+        elif op.kind == "call" and op.fn is core.setitem_inplace:
             array, target = self.operand(op.args[0]), self.names.name(op.result)
             self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
             if target != array:
                 self.emit(depth, f"{target} = {array}")
-        elif op.kind == "call" and op.fn is primitives.check:
+        elif op.kind == "call" and op.fn is core.check:
             self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")
@@ -302,7 +302,7 @@ class CodeGenerator:
     def fold_index_expressions(self) -> None:
         """Single-use `slice(...)` and index tuples are written inside the subscript."""
         for op in self.fn.walk():
-            if op.kind == "call" and (op.fn is builtins.slice or op.fn is primitives.pack):
+            if op.kind == "call" and (op.fn is builtins.slice or op.fn is core.pack):
                 uses = self.names.uses(op.result)
                 if len(uses) == 1 and uses[0].fn is operator.getitem and uses[0].args[1] is op.result \
                         and uses[0].parent is op.parent:

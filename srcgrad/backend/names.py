@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import sys
 import math
+import sys
 import types
 from functools import lru_cache
 from typing import Any

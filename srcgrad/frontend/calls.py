@@ -13,11 +13,11 @@ from typing import Any
 import gast
 import numpy as np
 
-from .. import primitives
 from ..errors import SrcgradError
 from ..ir import Const, Value
 from ..rules import is_nondifferentiable, lookup
-from ..rules.helpers import add_at, getitem_grad
+from ..runtime import core
+from ..runtime.indexing import add_at, getitem_grad
 from .canonicalize import canonicalize
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import parse_function, unwrap
@@ -35,7 +35,7 @@ ARRAY_METHODS["flatten"] = np.ravel
 
 
 _LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
-_SRCGRAD_INTERNALS = ("srcgrad.primitives", "srcgrad.rules", "srcgrad.api")
+_SRCGRAD_INTERNALS = ("srcgrad.runtime", "srcgrad.rules", "srcgrad.api")
 
 
 def _is_library(obj: Any) -> bool:
@@ -103,7 +103,7 @@ class Calls:
                 self.mutated(env, func.value.id, receiver, Seq(receiver.items + args, "list"))
                 return Const(None)
             if isinstance(receiver, Value) and len(args) == 1:
-                appended = self.call_op(primitives.list_append, [receiver, args[0]], {}, func.value.id)
+                appended = self.call_op(core.list_append, [receiver, args[0]], {}, func.value.id)
                 self.mutated(env, func.value.id, receiver, appended)
                 return Const(None)
         if name == "pop" and not args and not kwargs and isinstance(func.value, gast.Name):
@@ -130,7 +130,7 @@ class Calls:
         if name in ARRAY_METHODS:
             fn = ARRAY_METHODS[name]
             return self.call_op(fn, [receiver, *args], kwargs, "t")
-        return self.call_op(primitives.method(name), [receiver, *args], kwargs, "t")
+        return self.call_op(core.method(name), [receiver, *args], kwargs, "t")
 
     def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call, env: dict) -> Abstract:
         if isinstance(callee, LocalFunction):

@@ -11,48 +11,25 @@ compile-time sequences, so unpacking and constant indexing cost nothing.
 
 from __future__ import annotations
 
-import builtins
 import inspect
-import os
 import operator
-from typing import Any, Callable
+import os
+from typing import Any
 
 import gast
-import numpy as np
 
-from .. import primitives
 from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..ir import Block, Const, Free, Function, Op, Value
 from ..ir.builder import Builder
+from ..runtime import core
 from .calls import Calls, _is_library
 from .canonicalize import canonicalize
-from .control_flow import ControlFlow, _truthy
-from .resolve import MISSING, Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal, resolve_free
+from .control_flow import ControlFlow
+from .expressions import BINARY, Expressions
+from .item_writes import ItemWrites
+from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import ParsedFunction, parse_function, unwrap
 
-BINARY = {
-    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
-    gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
-    gast.Mod: operator.mod, gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
-}  # fmt: skip
-# Names for the values operators compute, until the user's own name is known.
-OPERATOR_NAMES = {
-    operator.add: "plus", operator.sub: "diff", operator.mul: "prod", operator.truediv: "ratio",
-    operator.pow: "power", operator.matmul: "mm", operator.neg: "neg",
-}  # fmt: skip
-UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
-COMPARE = {
-    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
-    gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
-}  # fmt: skip
-
-# Results that may share memory with their first argument (writing to them writes to it).
-VIEWS = {
-    operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.swapaxes,
-    np.moveaxis, np.diagonal, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-}  # fmt: skip
-ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
-UNROLL_LIMIT = 32
 _PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item", "row",
                       "dim0", "dim1", "dim2", "dim3"}
 
@@ -108,7 +85,7 @@ class Lowering:
         return UnsupportedSyntaxError(f"{what} is not supported", loc, hint=instead)
 
 
-class _FunctionContext(ControlFlow, Calls):
+class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
     """Lowering state for one Python function body (the top one or an inlined one)."""
 
     def __init__(self, lowering: Lowering, parsed: ParsedFunction, scope: Scope, node: gast.AST, outer_env: dict | None = None):
@@ -142,7 +119,7 @@ class _FunctionContext(ControlFlow, Calls):
             items = [self.operand(v, node) for v in value.items]
             if all(isinstance(i, Const) for i in items) and value.kind == "tuple":
                 return Const(tuple(i.value for i in items))
-            fn = primitives.pack if value.kind == "tuple" else primitives.make_list
+            fn = core.pack if value.kind == "tuple" else core.make_list
             return self.builder.op(Op("call", items, {}, [Value("items")], fn=fn)).result
         if isinstance(value, Static) and (is_literal(value.obj) or _is_library(value.obj)):
             return Const(value.obj)  # np.float32, np.inf: written by their library name
@@ -209,48 +186,7 @@ class _FunctionContext(ControlFlow, Calls):
         for other, bound in list(env.items()):
             if bound is current and other != stmt.target.id and isinstance(current, Value):
                 # `y = h; h += v`: an array is updated in place, so y changes too; a number is not.
-                env[other] = self.call_op(primitives.updated_alias, [value, current], {}, other)
-
-    def not_a_view(self, value: Abstract, name: str, node: gast.AST) -> Abstract:
-        """An in-place update of `name`: if its value may be a view of another array (a slice, a
-        row, a reshape), check at run time that it is not, since the write would reach that array."""
-        owner = value.owner if isinstance(value, Value) else None
-        if not (isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS and owner.args
-                and isinstance(owner.args[0], Value)):
-            return value
-        loc = self.parsed.loc(node)
-        message = (f"{loc.header()}: updating '{name}' in place would also change the array it is a view of, "
-                   f"which srcgrad cannot follow; write '{name} = {name}.copy()' first, or build a new array")
-        return self.call_op(primitives.check_not_view, [value, owner.args[0], Const(message)], {}, name)
-
-    def no_live_views(self, base: Abstract, name: str, env: dict, node: gast.AST) -> None:
-        """Before `name[i] = v`: another name holding a view of `name` (`r = y[0:2]`) would see the
-        write in Python but not in the adjoint, so check at run time that it is not a view."""
-        if getattr(self.parsed.fn, "__module__", "") == "srcgrad.generated":
-            return  # generated code writes in place only where no view is alive (write_in_place.py)
-        loc = self.parsed.loc(node)
-        in_loop = _in_loop(self.builder.block)
-        line = getattr(node, "lineno", 0)
-        read_later = {n.id for n in gast.walk(self.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                      and (in_loop or getattr(n, "lineno", 0) > line)}
-        for other, value in list(env.items()):
-            owner = value.owner if isinstance(value, Value) else None
-            if other == name or other not in read_later or not (
-                    isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS
-                    and owner.args and owner.args[0] is base):
-                continue
-            message = (f"{loc.header()}: writing into '{name}' would also change '{other}', a view of it, which "
-                       f"srcgrad cannot follow; take a copy: {other} = ... .copy()")
-            self.builder.op(Op("call", [value, base, Const(message)], {}, [Value(other)],
-                               fn=primitives.check_not_view))
-
-    @staticmethod
-    def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
-        """`name` now means `new`; so does every other name for the same (mutable) object."""
-        for other, bound in list(env.items()):
-            if bound is old:
-                env[other] = new
-        env[name] = new
+                env[other] = self.call_op(core.updated_alias, [value, current], {}, other)
 
     def stmt_Assert(self, stmt: gast.Assert, env: dict) -> None:
         condition = self.expr(stmt.test, env)
@@ -261,7 +197,7 @@ class _FunctionContext(ControlFlow, Calls):
             loc = self.parsed.loc(stmt)
             message = Const(f"assertion failed at {os.path.basename(loc.file)}:{loc.line}: {loc.text.strip()}")
         self.at(stmt)
-        self.builder.op(Op("call", [self.operand(condition), message], {}, [Value("checked")], fn=primitives.check))
+        self.builder.op(Op("call", [self.operand(condition), message], {}, [Value("checked")], fn=core.check))
 
     def stmt_FunctionDef(self, stmt: gast.FunctionDef, env: dict) -> None:
         if stmt.decorator_list:
@@ -290,25 +226,6 @@ class _FunctionContext(ControlFlow, Calls):
             return
         raise self.error(target, f"assignment to {type(target).__name__.lower()}", "assign to a plain name")
 
-    def store_item(self, target: gast.Subscript, value: Abstract, env: dict, op: Any = None) -> None:
-        """`y[i] = v` (or `y[i] += v`): y is rebound to a copy of itself with the slot replaced."""
-        if not isinstance(target.value, gast.Name):
-            raise self.error(target, "assignment to an item of an expression", "assign to an item of a named array")
-        name = target.value.id
-        base = self.name(target.value, env)
-        if isinstance(base, Seq):
-            raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
-        index = self.index(target.slice, env)
-        checked = self.not_a_view(base, name, target)
-        self.no_live_views(base, name, env, target)
-        if op is not None:
-            current = self.call_op(operator.getitem, [checked, index], {}, name)
-            value = self.binary(op, current, value, target)
-        self.at(target)
-        self.mutated(env, name, base, self.call_op(primitives.setitem, [checked, index, value], {}, name))
-        if self.top_body is not None:
-            self.lowering.bindings.setdefault(name, []).append((None, self.builder.block is self.top_body))
-
     def unpack(self, value: Abstract, n: int, node: gast.AST) -> list:
         if isinstance(value, Seq):
             if len(value.items) != n:
@@ -320,155 +237,8 @@ class _FunctionContext(ControlFlow, Calls):
             value.maybe_sequence = True
         return [self.call_op(operator.getitem, [value, Const(i)], {}, "item") for i in range(n)]
 
-    # -- control flow ----------------------------------------------------------------
-    def expr(self, node: gast.expr, env: dict) -> Abstract:
-        method = getattr(self, f"expr_{type(node).__name__}", None)
-        if method is None:
-            raise self.error(node, _EXPRESSION_NAMES.get(type(node).__name__, f"the expression '{type(node).__name__}'"),
-                             _EXPRESSION_HINTS.get(type(node).__name__, "rewrite it with plain calls and operators"))
-        self.at(node)
-        return method(node, env)
 
-    def expr_Constant(self, node: gast.Constant, env: dict) -> Abstract:
-        return Const(node.value)
 
-    def expr_Name(self, node: gast.Name, env: dict) -> Abstract:
-        return self.name(node, env)
-
-    def name(self, node: gast.Name, env: dict) -> Abstract:
-        if node.id in env:
-            return env[node.id]
-        if self.outer_env is not None and node.id in self.outer_env:
-            return self.outer_env[node.id]
-        value = resolve_free(self.scope, node.id)
-        if value is MISSING:
-            raise SrcgradError(f"name '{node.id}' is not defined", self.parsed.loc(node),
-                               hint="define it before the function is differentiated")
-        return value
-
-    def expr_Tuple(self, node: gast.Tuple, env: dict) -> Abstract:
-        return Seq([self.expr(e, env) for e in self._elements(node)], "tuple")
-
-    def expr_List(self, node: gast.List, env: dict) -> Abstract:
-        return Seq([self.expr(e, env) for e in self._elements(node)], "list")
-
-    def _elements(self, node: gast.Tuple | gast.List) -> list:
-        for e in node.elts:
-            if isinstance(e, gast.Starred):
-                raise self.error(e, "starred items in a tuple or list", "concatenate with np.concatenate or +")
-        return node.elts
-
-    def expr_BinOp(self, node: gast.BinOp, env: dict) -> Abstract:
-        left = self.expr(node.left, env)
-        right = self.expr(node.right, env)
-        return self.binary(BINARY[type(node.op)], left, right, node)
-
-    def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "") -> Abstract:
-        if isinstance(left, Const) and isinstance(right, Const):
-            return Const(fn(left.value, right.value))
-        if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
-            return Seq(left.items + right.items, left.kind)
-        self.at(node)
-        result = self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
-        if isinstance(left, Seq) or isinstance(right, Seq):
-            result.maybe_sequence = True  # [None] * n, xs + [x]: a list
-        return result
-
-    def expr_UnaryOp(self, node: gast.UnaryOp, env: dict) -> Abstract:
-        operand = self.expr(node.operand, env)
-        fn = UNARY[type(node.op)]
-        if isinstance(operand, Const):
-            return Const(fn(operand.value))
-        if isinstance(operand, Static) and fn is operator.not_:
-            return Const(not operand.obj)
-        return self.call_op(fn, [operand], {}, OPERATOR_NAMES.get(fn, "t"))
-
-    def expr_Compare(self, node: gast.Compare, env: dict) -> Abstract:
-        left = self.expr(node.left, env)
-        results = []
-        for op, comparator in zip(node.ops, node.comparators):
-            right = self.expr(comparator, env)
-            if type(op) not in COMPARE:
-                raise self.error(node, "'in' and 'not in'", "compare with == and combine with or")
-            fn = COMPARE[type(op)]
-            if isinstance(left, Const) and isinstance(right, Const):
-                results.append(Const(fn(left.value, right.value)))
-            elif fn in (operator.is_, operator.is_not) and isinstance(right, Const) and isinstance(left, (Static, Seq)):
-                results.append(Const(fn is operator.is_not))
-            else:
-                results.append(self.call_op(fn, [left, right], {}, "t"))
-            left = right
-        value = results[0]
-        for r in results[1:]:
-            value = self.logical(True, value, lambda r=r: r, node)
-        return value
-
-    def expr_BoolOp(self, node: gast.BoolOp, env: dict) -> Abstract:
-        value = self.expr(node.values[0], env)
-        for operand in node.values[1:]:
-            value = self.logical(isinstance(node.op, gast.And), value, lambda o=operand: self.expr(o, env), node)
-        return value
-
-    def logical(self, is_and: bool, left: Abstract, right: Callable[[], Abstract], node: gast.AST) -> Abstract:
-        if isinstance(left, (Const, Static)):
-            truth = _truthy(left)
-            if is_and:
-                return right() if truth else left
-            return left if truth else right()
-        if is_and:
-            return self.structured_if(left, right, lambda: left, node, "cond")
-        return self.structured_if(left, lambda: left, right, node, "cond")
-
-    def expr_Attribute(self, node: gast.Attribute, env: dict) -> Abstract:
-        base = self.expr(node.value, env)
-        if isinstance(base, Static):
-            try:
-                value = getattr(base.obj, node.attr)
-            except AttributeError:
-                raise SrcgradError(f"{getattr(base.obj, '__name__', base.obj)!r} has no attribute '{node.attr}'",
-                                   self.parsed.loc(node)) from None
-            spec = base.spec[:-1] + (f"{base.spec[-1]}.{node.attr}",) if base.spec else ()
-            return classify(value, node.attr, spec, module_attribute=True)
-        if isinstance(base, (Value, Free)):
-            if node.attr in ARRAY_ATTRIBUTES:
-                return self.call_op(ARRAY_ATTRIBUTES[node.attr], [base], {}, node.attr if node.attr != "T" else "t")
-            return self.call_op(getattr, [base, Const(node.attr)], {}, node.attr)
-        raise self.error(node, f"the attribute '.{node.attr}' of this value", "compute it with a NumPy function")
-
-    def expr_Subscript(self, node: gast.Subscript, env: dict) -> Abstract:
-        base = self.expr(node.value, env)
-        index = self.index(node.slice, env)
-        if isinstance(base, Seq) and isinstance(index, Const):
-            if isinstance(index.value, (int, np.integer)):
-                return base.items[index.value]
-            if isinstance(index.value, slice):
-                return Seq(base.items[index.value], base.kind)
-        if isinstance(base, Const) and isinstance(index, Const):
-            return Const(base.value[index.value])
-        hint = "item"
-        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, str):
-            base.maybe_sequence = True  # params["W"]: a dict, whose cotangent is a dict
-            hint = index.value if index.value.isidentifier() else hint
-        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, int):
-            base.maybe_sequence = True
-            if isinstance(base.owner, Op) and base.owner.fn is np.shape:
-                hint = f"dim{index.value}"  # xs.shape[0]
-        return self.call_op(operator.getitem, [base, index], {}, hint)
-
-    def index(self, node: gast.expr, env: dict) -> Abstract:
-        if isinstance(node, gast.Slice):
-            parts = [self.expr(p, env) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
-            if all(isinstance(p, Const) for p in parts):
-                return Const(slice(*(p.value for p in parts)))
-            return self.call_op(builtins.slice, parts, {}, "s")
-        if isinstance(node, gast.Tuple):
-            parts = [self.index(e, env) for e in node.elts]
-            if all(isinstance(p, Const) for p in parts):
-                return Const(tuple(p.value for p in parts))
-            return Seq(parts, "tuple")
-        return self.expr(node, env)
-
-    # -- calls -------------------------------------------------------------------------
 _STATEMENT_HINTS = {
     "With": "move the with-block outside the differentiated function",
     "Try": "move error handling outside the differentiated function",
@@ -482,36 +252,6 @@ _STATEMENT_HINTS = {
     "AsyncFunctionDef": "use a plain def",
     "Break": "break is supported in for and while loops only",
 }
-_EXPRESSION_NAMES = {
-    "ListComp": "a list comprehension",
-    "GeneratorExp": "a generator expression",
-    "DictComp": "a dict comprehension",
-    "SetComp": "a set comprehension",
-    "Dict": "a dict",
-    "Set": "a set",
-    "JoinedStr": "an f-string",
-    "Yield": "yield",
-    "YieldFrom": "yield from",
-    "Await": "await",
-    "NamedExpr": "the walrus operator :=",
-    "Starred": "a starred expression",
-}
-_EXPRESSION_HINTS = {
-    "ListComp": "write a for loop that appends to a list",
-    "GeneratorExp": "write a for loop that accumulates the result",
-    "DictComp": "use separate variables or a list",
-    "Dict": "use separate variables or a tuple",
-    "NamedExpr": "assign on a line of its own",
-}
-
-
-def _in_loop(block: Block | None) -> bool:
-    while block is not None and block.parent is not None:
-        if block.parent.kind in ("for", "while"):
-            return True
-        block = block.parent.parent
-    return False
-
 
 def lower_function(fn: Any) -> tuple[Function, dict]:
     """The IR of `fn`, and the values each of its names was bound to."""

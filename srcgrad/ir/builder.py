@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..location import Loc
-from ..primitives import Symbolic
+from ..runtime.core import Symbolic
 from .nodes import Block, Const, Free, Op, Operand, Value
 
 
@@ -167,7 +167,7 @@ _METHODS: dict[str, Any] = {}
 
 def _method(name: str) -> Any:
     """A callable standing for the method `name`; printed as `x.name(...)`."""
-    from ..primitives import method
+    from ..runtime.core import method
 
     return method(name)
 
@@ -177,7 +177,7 @@ class _SymBuilder:
         self.builder = builder
 
     def wrap(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        from ..primitives import pack
+        from ..runtime.core import pack
 
         def operand(a: Any) -> Any:
             if isinstance(a, (tuple, list)) and any(isinstance(e, Sym) for e in a):
@@ -186,3 +186,15 @@ class _SymBuilder:
 
         args = tuple(operand(a) for a in args)
         return Sym(self.builder.call(fn, *args, **kwargs), self.builder)
+
+
+def emit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)`, or, when called by a rule on symbolic values, a call op for it.
+
+    For calls that do not dispatch on `Sym`s: a NumPy function given one symbolic tuple
+    (`np.concatenate(ct)` would iterate it), or one of SciPy's Python functions.
+    """
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Symbolic):
+            return a.build(fn, *args, **kwargs)
+    return fn(*args, **kwargs)

@@ -17,27 +17,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import (
-    dot_grad_x,
-    dot_grad_y,
-    matmul_grad_x,
-    matmul_grad_y,
-    reject,
-    safe_div,
-    unbroadcast,
-)
-from .more_helpers import (
+from ..runtime.core import unbroadcast
+from ..runtime.linalg import (
     as_columns,
     diag_grad,
     diagonal_grad,
     diagonal_mask,
+    dot_grad_x,
+    dot_grad_y,
     eye_like,
     from_columns,
     kron_grad_a,
     kron_grad_b,
+    matmul_grad_x,
+    matmul_grad_y,
     tensordot_grad_a,
     tensordot_grad_b,
 )
+from ..runtime.numeric import reject, safe_div
 from .registry import defvjp, lookup, nondifferentiable, vjp_rule
 
 

@@ -8,29 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import (
-    concatenate_grad,
-    dot_grad_x,
-    dot_grad_y,
-    expand_like,
-    expand_reduced,
-    add_at,
-    getitem_grad,
-    getitem_grad_to,
-    linspace_fraction,
-    matmul_grad_x,
-    matmul_grad_y,
-    prod_grad,
-    reject,
-    safe_div,
-    safe_mul,
-    safe_log,
-    select,
-    sequence_grad,
-    unbroadcast,
-    unbroadcast_to,
-    unstack,
-)
+from ..runtime.core import expand_like, expand_reduced, unbroadcast, unbroadcast_to
+from ..runtime.indexing import add_at, getitem_grad, getitem_grad_to
+from ..runtime.linalg import dot_grad_x, dot_grad_y, matmul_grad_x, matmul_grad_y
+from ..runtime.numeric import prod_grad, reject, safe_div, safe_log, safe_mul, select
+from ..runtime.shapes import concatenate_grad, linspace_fraction, sequence_grad, unstack
 from .registry import defvjp, nondifferentiable, vjp_rule, zero_vjp
 
 # --- elementwise arithmetic --------------------------------------------------

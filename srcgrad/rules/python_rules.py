@@ -13,20 +13,16 @@ import operator
 
 import numpy as np
 
-from .. import primitives
-from ..primitives import Symbolic
-from .helpers import (
-    astype_like,
-    expand_like,
-    builtin_sum_grad,
-    gather_sum,
+from ..runtime import core
+from ..runtime.core import Symbolic, astype_like, expand_like, unbroadcast
+from ..runtime.indexing import (
     getitem_grad,
-    safe_div,
-    unbroadcast,
     written_grad,
     written_grad_to,
     written_grad_vjp,
 )
+from ..runtime.numeric import safe_div
+from ..runtime.shapes import builtin_sum_grad, gather_sum
 from .numpy_rules import power_base, power_exponent
 from .registry import defvjp, lookup, nondifferentiable, zero_vjp
 
@@ -73,26 +69,26 @@ defvjp(builtins.sum, lambda ct, out, xs, start=0: builtin_sum_grad(ct, xs))
 defvjp(builtin_sum_grad, lambda g, out, ct, xs: gather_sum(g, ct), None)
 defvjp(gather_sum, lambda g, out, grads, like: builtin_sum_grad(g, grads), None)
 defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = x - y * floor(x / y)
-defvjp(primitives.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
-defvjp(primitives.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
+defvjp(core.pack, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
+defvjp(core.make_list, *[(lambda ct, out, *xs, i=i: ct[i]) for i in range(64)])
 zero_vjp(operator.floordiv)
 defvjp(
-    primitives.setitem,  # the overwritten slot gets nothing; the written value gets the slot's cotangent
-    lambda ct, out, x, index, value: primitives.setitem(ct, index, 0.0),
+    core.setitem,  # the overwritten slot gets nothing; the written value gets the slot's cotangent
+    lambda ct, out, x, index, value: core.setitem(ct, index, 0.0),
     None,
     lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
-defvjp(primitives.setitem_inplace, *lookup(primitives.setitem).partials)  # the same math as setitem
+defvjp(core.setitem_inplace, *lookup(core.setitem).partials)  # the same math as setitem
 defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, np.shape(x), index), None, None)
 defvjp(written_grad_to, lambda g, out, ct, shape, index: written_grad_vjp(g, ct, shape, index), None, None)
-defvjp(primitives.check_not_view, lambda ct, out, value, base, message: ct, None, None)
+defvjp(core.check_not_view, lambda ct, out, value, base, message: ct, None, None)
 defvjp(
-    primitives.updated_alias,
-    lambda ct, out, new, old: primitives.alias_share(ct, old, True),
-    lambda ct, out, new, old: primitives.alias_share(ct, old, False),
+    core.updated_alias,
+    lambda ct, out, new, old: core.alias_share(ct, old, True),
+    lambda ct, out, new, old: core.alias_share(ct, old, False),
 )
-defvjp(primitives.alias_share, lambda g, out, ct, old, to_new: primitives.alias_share(g, old, to_new), None, None)
-defvjp(primitives.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
+defvjp(core.alias_share, lambda g, out, ct, old, to_new: core.alias_share(g, old, to_new), None, None)
+defvjp(core.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
     """A cast passes the cotangent back in the input's dtype; a cast to integers carries nothing."""
@@ -101,15 +97,15 @@ def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-d
     return astype_like(ct, x)
 
 
-defvjp(primitives.method("astype"), astype_vjp)
-defvjp(primitives.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
+defvjp(core.method("astype"), astype_vjp)
+defvjp(core.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 
 # --- srcgrad's primitives -------------------------------------------------------
-nondifferentiable(primitives.stop_gradient, primitives.check)
-defvjp(primitives.method("item"), lambda ct, out, x, *args: expand_like(ct, x))
+nondifferentiable(core.stop_gradient, core.check)
+defvjp(core.method("item"), lambda ct, out, x, *args: expand_like(ct, x))
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
-defvjp(primitives.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
-defvjp(primitives.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))
+defvjp(core.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
+defvjp(core.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))
 nondifferentiable(
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,
     operator.not_, operator.invert, operator.and_, operator.or_, operator.is_, operator.is_not,

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .helpers import expand_reduced, prod_grad, reject, safe_div, select, unbroadcast
-from .more_helpers import (
-    as_columns,
+from ..runtime.core import expand_reduced, unbroadcast
+from ..runtime.linalg import as_columns, eye_like, from_columns
+from ..runtime.numeric import (
     cumprod_grad,
     cumprod_jvp,
-    eye_like,
-    from_columns,
     median_weights,
-    merge_axes,
-    split_axes,
-    weights_like,
+    prod_grad,
+    reject,
+    safe_div,
+    select,
 )
+from ..runtime.shapes import merge_axes, split_axes, weights_like
 from .registry import defvjp, lookup, nondifferentiable, vjp_rule
 
 

@@ -11,8 +11,9 @@ import math
 
 import numpy as np
 
-from .helpers import astype_like, expand_reduced, safe_div, unbroadcast
-from .more_helpers import emit
+from ..ir.builder import emit
+from ..runtime.core import astype_like, expand_reduced, unbroadcast
+from ..runtime.numeric import safe_div
 from .registry import defvjp, lookup, vjp_rule
 
 try:

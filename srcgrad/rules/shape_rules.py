@@ -12,23 +12,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import primitives
-from .helpers import add_seq, astype_like, concatenate_grad, reject, sequence_grad, unbroadcast, unstack
-from .more_helpers import (
-    PAD_MODES,
+from ..ir.builder import emit
+from ..runtime import core
+from ..runtime.core import add_seq, astype_like, unbroadcast
+from ..runtime.indexing import (
     any_condition,
     choose_grad,
     delete_grad,
-    emit,
+    scatter_along_axis,
+    select_grad,
+    take_grad,
+)
+from ..runtime.numeric import reject
+from ..runtime.shapes import (
+    PAD_MODES,
+    concatenate_grad,
     pad_grad,
     repeat_grad,
     rollaxis_grad,
-    scatter_along_axis,
-    select_grad,
+    sequence_grad,
     sequence_vjp,
     stack_grad,
-    take_grad,
     tile_grad,
+    unstack,
 )
 from .registry import defvjp, lookup, nondifferentiable, vjp_rule
 
@@ -58,7 +64,7 @@ defvjp(np.ascontiguousarray, lambda ct, out, a, dtype=None, **kwargs: astype_lik
 defvjp(np.asfortranarray, lambda ct, out, a, dtype=None, **kwargs: astype_like(ct, a))
 defvjp(np.real_if_close, lambda ct, out, a, tol=100: ct)  # real inputs: the identity
 defvjp(np.asanyarray, lambda ct, out, a, dtype=None, **kwargs: sequence_grad(ct, a))
-defvjp(np.astype, *lookup(primitives.method("astype")).partials)  # type: ignore[union-attr]
+defvjp(np.astype, *lookup(core.method("astype")).partials)  # type: ignore[union-attr]
 defvjp(
     np.broadcast_arrays,
     *[(lambda ct, out, *args, i=i, **kwargs: unbroadcast(ct[i], args[i])) for i in range(32)],

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from .helpers import reject, safe_div, select, unbroadcast
+from ..runtime.core import unbroadcast
+from ..runtime.numeric import reject, safe_div, select
 from .registry import defvjp, lookup, nondifferentiable, vjp_rule, zero_vjp
 
 LN2 = math.log(2.0)

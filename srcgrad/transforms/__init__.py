@@ -1,1 +1,3 @@
-"""Transforms: reverse mode, and the optimisation passes over its result."""
+"""Transforms that change what is computed: reverse mode (`reverse_mode`), the state its reverse
+sweep tracks (`adjoint_state`) and shape-only tapes (`tape_shapes`). Functionalization and
+forward mode belong here too."""

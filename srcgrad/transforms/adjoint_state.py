@@ -15,16 +15,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import primitives
 from ..ir import Block, Const, Op, Value
 from ..ir.builder import Builder, Sym
 from ..ir.nodes import defining_block, is_inside
-from ..rules.helpers import add_seq
+from ..runtime import core
+from ..runtime.core import add_seq
 
 _PROVISIONAL = {"t", "ct", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item"}
 """Names lowering gives values the user did not name: a cotangent they become is renamed."""
 
-SEQUENCE_BUILDERS = (primitives.pack, primitives.make_list, primitives.list_append)
+SEQUENCE_BUILDERS = (core.pack, core.make_list, core.list_append)
 
 
 # -- primal values, made available to the reverse sweep ----------------------------------
@@ -113,7 +113,7 @@ class FromLoop(Available):
         if id(v) not in self.popped:
             root = self.root()
             assert isinstance(root, Available)
-            tape = Op("call", [], {}, [Value(f"{v.hint}_stack")], fn=primitives.make_list)
+            tape = Op("call", [], {}, [Value(f"{v.hint}_stack")], fn=core.make_list)
             root.top.insert(root.tape_count, tape)
             root.tape_count += 1
             where = 0 if isinstance(v.owner, Block) else body.ops.index(v.owner) + 1

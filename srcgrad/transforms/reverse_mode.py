@@ -23,7 +23,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import primitives
 from ..analyses.activity import Activity, _loop_slots
 from ..analyses.shapes import compute_shapes
 from ..errors import InternalError, NoGradientError, SrcgradError, register_hint
@@ -31,6 +30,7 @@ from ..ir import Block, Const, Function, Op, Value
 from ..ir.builder import Builder, Sym
 from ..ir.printer import callee_name
 from ..rules import is_nondifferentiable, lookup
+from ..runtime import core
 from .adjoint_state import Available, Cotangents, FromIf, FromLoop, _LazySym, zeros_like
 
 Inliner = Callable[[Any, Builder, list, dict], Any]
@@ -271,17 +271,17 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
 
     builder.comment = "seed"
     if tuple_output:
-        packed = builder.call(primitives.pack, *outputs, hint="outputs")
-        seeds = builder.call(primitives.seeds, grad_ys, packed, hint="seeds")
+        packed = builder.call(core.pack, *outputs, hint="outputs")
+        seeds = builder.call(core.seeds, grad_ys, packed, hint="seeds")
         for i, y in enumerate(outputs):
             if activity.is_active(y):
                 cts.accumulate(y, builder.call(operator.getitem, seeds, Const(i), hint=f"{y.hint}_bar"))
     elif outputs and activity.is_active(outputs[0]):
         y = outputs[0]
         if compute_shapes(primal).is_scalar(y):  # no need to keep the value only for its shape
-            cts.accumulate(y, builder.call(primitives.scalar_seed, grad_ys, hint=f"{y.hint}_bar"))
+            cts.accumulate(y, builder.call(core.scalar_seed, grad_ys, hint=f"{y.hint}_bar"))
         else:
-            cts.accumulate(y, builder.call(primitives.seed, grad_ys, y, hint=f"{y.hint}_bar"))
+            cts.accumulate(y, builder.call(core.seed, grad_ys, y, hint=f"{y.hint}_bar"))
 
     transform.block(body, cts, avail, builder, ops=forward_ops)
 
@@ -294,8 +294,8 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
             g = builder.call(np.zeros_like, v, hint=f"{v.hint}_bar") if unconnected == "zero" else Const(None)
         grads.append(g)
     if with_value:
-        value = outputs[0] if not tuple_output else builder.call(primitives.pack, *outputs, hint="value")
-        gradient = grads[0] if single else builder.call(primitives.pack, *grads, hint="grads")
+        value = outputs[0] if not tuple_output else builder.call(core.pack, *outputs, hint="value")
+        gradient = grads[0] if single else builder.call(core.pack, *grads, hint="grads")
         final = Op("return", [value, gradient], loc=ret.loc)
     else:
         final = Op("return", grads[:1] if single else grads, loc=ret.loc)

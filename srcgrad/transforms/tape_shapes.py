@@ -17,11 +17,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import primitives
 from ..ir import Function, Op, Value
-from ..rules.helpers import getitem_grad, getitem_grad_to, written_grad, written_grad_to
+from ..ir.rewrite import replace_uses
+from ..runtime import core
+from ..runtime.indexing import (
+    getitem_grad,
+    getitem_grad_to,
+    written_grad,
+    written_grad_to,
+)
 from .adjoint_state import is_sequence
-from .rewrite import replace_uses
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class TapeShapesOnly:
             readers = uses.get(id(popped), [])
             if not readers or not all(_reads_shape_only(op, popped) for op in readers):
                 continue
-            if is_sequence(tape_pushes[0].args[1]) and any(op.fn is not primitives.unbroadcast for op in readers):
+            if is_sequence(tape_pushes[0].args[1]) and any(op.fn is not core.unbroadcast for op in readers):
                 continue  # a list or dict: its cotangent needs its items, not a shape
             push = tape_pushes[0]
             block = push.parent
@@ -63,8 +68,8 @@ class TapeShapesOnly:
             if isinstance(tape_value, Value):
                 tape_value.hint = f"{popped.hint}_stack"
             for op in readers:
-                if op.fn is primitives.unbroadcast:
-                    op.fn = primitives.unbroadcast_to
+                if op.fn is core.unbroadcast:
+                    op.fn = core.unbroadcast_to
                 elif op.fn is getitem_grad:
                     op.fn = getitem_grad_to
                 elif op.fn is written_grad:
@@ -81,6 +86,6 @@ class TapeShapesOnly:
 def _reads_shape_only(op: Op, value: Value) -> bool:
     if op.kind != "call":
         return False
-    if op.fn in (primitives.unbroadcast, getitem_grad, written_grad):  # reads the operand's shape only
+    if op.fn in (core.unbroadcast, getitem_grad, written_grad):  # reads the operand's shape only
         return op.args[1] is value and op.args[0] is not value and all(a is not value for a in op.args[2:])
     return op.fn is np.shape and len(op.args) == 1 and not op.kwargs

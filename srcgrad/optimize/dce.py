@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..analyses.purity import is_pure
 from ..ir import Block, Function, Op, Value
-from .purity import is_pure
 
 
 def use_counts(fn: Function) -> dict[int, int]:

@@ -1,8 +1,8 @@
-"""Rewriting helpers shared by the passes."""
+"""Rewriting helpers shared by the passes: replacing every use of a value."""
 
 from __future__ import annotations
 
-from ..ir import Function, Operand, Value
+from .nodes import Function, Operand, Value
 
 
 def replace_uses(fn: Function, mapping: dict[int, Operand]) -> None:

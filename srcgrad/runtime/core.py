@@ -1,6 +1,13 @@
-"""srcgrad's own primitives: the few callables that are not NumPy, `math` or
-`operator` functions. Each is also what generated code calls at run time, so
-the adjoint stays ordinary Python that can itself be differentiated."""
+"""The core of srcgrad's run-time library: what every adjoint calls.
+
+`@primitive` makes a helper callable both at run time and from derivative rules;
+`stop_gradient`, `pack`/`make_list` (tuples and lists), seeds (`seed`, `scalar_seed`,
+`seeds`), `unbroadcast`, item writes as values (`setitem`), `assert` (`check`), and the
+cotangent bookkeeping of sequences and reductions.
+
+This package is everything generated code imports: it depends on NumPy alone (and
+`srcgrad.errors` for the one error it raises), never on the compiler.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,12 @@ def primitive(fn: F) -> F:
     helper.__srcgrad_impl__ = fn  # type: ignore[attr-defined]
     fn.__srcgrad_primitive__ = helper  # type: ignore[attr-defined]
     return helper  # type: ignore[return-value]
+
+
+def float_dtype(*xs: Any) -> np.dtype:
+    """The result dtype of `xs` if it is inexact, else float64: the dtype of a gradient."""
+    dtype = np.result_type(*xs)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
 def stop_gradient(x: Any) -> Any:
@@ -111,6 +124,37 @@ def unbroadcast_to(ct: Any, shape: tuple) -> Any:
     if stretched:
         ct = ct.sum(axis=stretched, keepdims=True)
     return ct
+
+
+@primitive
+def expand_like(ct: Any, like: Any) -> Any:
+    """`ct` broadcast to the shape of `like`, as a new array (the cotangent of a reduction's input)."""
+    shape = np.shape(like)
+    ct_shape = np.shape(ct)
+    if ct_shape == shape:
+        return ct
+    if not ct_shape:  # a scalar: one fill
+        return np.full(shape, ct, dtype=np.result_type(ct, like))
+    out = np.empty(shape, dtype=np.result_type(ct, like))
+    out[...] = ct
+    return out
+
+
+@primitive
+def expand_reduced(ct: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Give a reduction's cotangent back the reduced axes, so it broadcasts against `x`."""
+    if axis is None or keepdims:
+        return ct
+    return np.expand_dims(ct, axis)
+
+
+@primitive
+def astype_like(ct: Any, x: Any) -> Any:
+    """A cotangent cast back to the dtype of the value it belongs to."""
+    dtype = np.result_type(x)
+    if isinstance(x, float):
+        return ct
+    return np.asarray(ct).astype(dtype, copy=False)
 
 
 @primitive
@@ -202,7 +246,7 @@ def check_not_view(value: Any, base: Any, message: str) -> Any:
     """`value`, unless it is a view of `base`: then an in-place update of it would also change
     `base`, which the adjoint cannot follow, so this raises instead of giving a wrong gradient."""
     if isinstance(value, np.ndarray) and isinstance(base, np.ndarray) and np.shares_memory(value, base):
-        from .errors import SrcgradError
+        from ..errors import SrcgradError
 
         raise SrcgradError(message)
     return value
@@ -229,6 +273,11 @@ def list_append(xs: list, x: Any) -> list:
 
 
 @primitive
-def select_grad(condition: Any, ct: Any) -> Any:
-    """The cotangent where `condition` holds, exact zeros elsewhere (never 0 * inf)."""
-    return np.where(condition, ct, np.zeros_like(ct))
+def add_seq(a: Any, b: Any) -> Any:
+    """Add two cotangents that may be lists, tuples or dicts (item by item) or arrays."""
+    if isinstance(a, dict):
+        return {key: add_seq(a[key], b[key]) for key in a}
+    if isinstance(a, (list, tuple)):
+        items = [add_seq(x, y) for x, y in zip(a, b)]
+        return tuple(items) if isinstance(a, tuple) else items
+    return a + b

@@ -21,14 +21,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import primitives
 from ..ir import Block, Function, Op, Value
-from ..rules.helpers import add_at, expand_like, getitem_grad, getitem_grad_to, written_grad, written_grad_vjp
+from ..runtime import core
+from ..runtime.core import expand_like
+from ..runtime.indexing import (
+    add_at,
+    getitem_grad,
+    getitem_grad_to,
+    written_grad,
+    written_grad_vjp,
+)
 
 # Callees whose array result is always a new array, shared with nothing.
 FRESH = {
     np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
-    primitives.setitem, primitives.setitem_inplace, getitem_grad, getitem_grad_to, written_grad_vjp, add_at,
+    core.setitem, core.setitem_inplace, getitem_grad, getitem_grad_to, written_grad_vjp, add_at,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
 }  # fmt: skip
 
@@ -44,10 +51,10 @@ class WriteInPlace:
                 uses.setdefault(id(v), []).append(op)
         changed = False
         for op in list(fn.walk()):
-            if op.kind == "call" and op.fn is primitives.setitem and isinstance(op.args[0], Value):
+            if op.kind == "call" and op.fn is core.setitem and isinstance(op.args[0], Value):
                 target = op.args[0]
                 if _owned(target, set()) and _dead_after(target, op, uses):
-                    op.fn = primitives.setitem_inplace
+                    op.fn = core.setitem_inplace
                     changed = True
             elif op.kind == "call" and op.fn is operator.add and len(op.args) == 2:
                 changed |= self._scatter_add(op, uses)
@@ -81,7 +88,7 @@ def _owned(v: Any, seen: set[int]) -> bool:
         if owner.kind == "call":
             if owner.fn is np.array:
                 return "copy" not in owner.kwargs
-            if isinstance(owner.fn, primitives.Method):
+            if isinstance(owner.fn, core.Method):
                 return owner.fn.name == "copy"
             return owner.fn in FRESH
         if owner.kind == "if":
@@ -113,7 +120,7 @@ NON_ALIASING = {
     np.tanh, np.sqrt, np.square, np.abs, np.maximum, np.minimum, np.where, np.sum, np.mean, np.max, np.min,
     np.prod, np.dot, np.matmul, np.shape, np.ndim, np.size, np.copy, np.zeros_like, np.ones_like,
     np.full_like, np.logaddexp, np.isneginf, np.isnan, np.sign, getitem_grad, getitem_grad_to, add_at,
-    primitives.setitem, primitives.setitem_inplace,
+    core.setitem, core.setitem_inplace,
 }  # fmt: skip
 
 
@@ -176,6 +183,6 @@ def _reads_metadata_only(op: Op, v: Value) -> bool:
 
 
 _METADATA_ARGUMENT = {  # callee → the argument it reads only the shape and dtype of
-    np.shape: 0, np.ndim: 0, np.size: 0, primitives.unbroadcast: 1, getitem_grad: 1, written_grad: 1,
+    np.shape: 0, np.ndim: 0, np.size: 0, core.unbroadcast: 1, getitem_grad: 1, written_grad: 1,
     expand_like: 1,
 }  # fmt: skip

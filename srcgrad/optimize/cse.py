@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..analyses.purity import is_mergeable
 from ..ir import Block, Const, Free, Function, Value
-from .purity import is_mergeable
-from .rewrite import replace_uses
+from ..ir.rewrite import replace_uses
 
 
 def _key(a: Any, renamed: dict[int, Value]) -> Any:

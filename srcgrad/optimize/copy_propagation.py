@@ -12,9 +12,9 @@ import operator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .. import primitives
 from ..ir import Const, Function, Op, Operand, Value
-from .rewrite import replace_uses
+from ..ir.rewrite import replace_uses
+from ..runtime import core
 
 
 @dataclass(frozen=True)
@@ -62,5 +62,5 @@ class CopyPropagation:
         if op.fn is operator.getitem and isinstance(op.args[1], Const) and isinstance(op.args[0], Value):
             source = op.args[0].owner
             index = op.args[1].value
-            if isinstance(source, Op) and source.kind == "call" and source.fn is primitives.pack and isinstance(index, int):
+            if isinstance(source, Op) and source.kind == "call" and source.fn is core.pack and isinstance(index, int):
                 mapping[id(op.result)] = source.args[index]

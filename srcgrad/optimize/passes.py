@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import Protocol, Sequence
 
-from .ir import Function
-from .ir.verifier import verify
+from ..ir import Function
+from ..ir.verifier import verify
 
 
 class FunctionPass(Protocol):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .. import primitives
 from ..analyses.shapes import compute_shapes
 from ..ir import Function, Operand
-from .rewrite import replace_uses
+from ..ir.rewrite import replace_uses
+from ..runtime import core
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class ElideUnbroadcast:
         shapes = compute_shapes(fn)
         mapping: dict[int, Operand] = {}
         for op in fn.walk():
-            if op.kind == "call" and op.fn is primitives.unbroadcast and len(op.args) == 2:
+            if op.kind == "call" and op.fn is core.unbroadcast and len(op.args) == 2:
                 ct, like = op.args
                 if shapes.same(ct, like):
                     mapping[id(op.result)] = ct

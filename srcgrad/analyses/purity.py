@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import primitives
 from ..ir import Block, Op
-from ..rules.helpers import add_at
+from ..runtime import core
+from ..runtime.indexing import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
-_MUTABLE_RESULTS = (primitives.make_list, primitives.list_append, add_at, primitives.setitem_inplace)
+_MUTABLE_RESULTS = (core.make_list, core.list_append, add_at, core.setitem_inplace)
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 
 # Calls kept for what they check: they may raise.
-_CHECKS = (primitives.check_not_view, primitives.check)
+_CHECKS = (core.check_not_view, core.check)
 
 
 def is_pure(op: Op) -> bool:
@@ -24,8 +24,8 @@ def is_pure(op: Op) -> bool:
         if op.fn in _CHECKS:
             return False
         if op.fn in _MUTABLE_RESULTS:
-            return op.fn is primitives.make_list  # a new list mutates nothing
-        if isinstance(op.fn, primitives.Method):
+            return op.fn is core.make_list  # a new list mutates nothing
+        if isinstance(op.fn, core.Method):
             return op.fn.name in _PURE_METHODS
         return True
     return all(region_is_pure(r) for r in op.regions)
@@ -44,5 +44,5 @@ _ALLOCATIONS = {
 
 def is_mergeable(op: Op) -> bool:
     """Safe to share one result between two identical ops (common-subexpression elimination)."""
-    return (op.kind == "call" and is_pure(op) and op.fn is not primitives.make_list
-            and op.fn not in _ALLOCATIONS and not (isinstance(op.fn, primitives.Method) and op.fn.name == "copy"))
+    return (op.kind == "call" and is_pure(op) and op.fn is not core.make_list
+            and op.fn not in _ALLOCATIONS and not (isinstance(op.fn, core.Method) and op.fn.name == "copy"))

@@ -1,0 +1,208 @@
+"""Lowering expressions: names, literals, operators, comparisons, `and`/`or`, attributes and
+subscripts, one op each (A-normal form), folded where every operand is a constant."""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from ..errors import SrcgradError
+from ..ir import Const, Free, Op, Value
+from .control_flow import _truthy
+from .resolve import MISSING, Abstract, Seq, Static, classify, resolve_free
+
+BINARY = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
+    gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod, gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+}  # fmt: skip
+# Names for the values operators compute, until the user's own name is known.
+OPERATOR_NAMES = {
+    operator.add: "plus", operator.sub: "diff", operator.mul: "prod", operator.truediv: "ratio",
+    operator.pow: "power", operator.matmul: "mm", operator.neg: "neg",
+}  # fmt: skip
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
+COMPARE = {
+    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+    gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
+}  # fmt: skip
+
+ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+
+
+_EXPRESSION_NAMES = {
+    "ListComp": "a list comprehension",
+    "GeneratorExp": "a generator expression",
+    "DictComp": "a dict comprehension",
+    "SetComp": "a set comprehension",
+    "Dict": "a dict",
+    "Set": "a set",
+    "JoinedStr": "an f-string",
+    "Yield": "yield",
+    "YieldFrom": "yield from",
+    "Await": "await",
+    "NamedExpr": "the walrus operator :=",
+    "Starred": "a starred expression",
+}
+_EXPRESSION_HINTS = {
+    "ListComp": "write a for loop that appends to a list",
+    "GeneratorExp": "write a for loop that accumulates the result",
+    "DictComp": "use separate variables or a list",
+    "Dict": "use separate variables or a tuple",
+    "NamedExpr": "assign on a line of its own",
+}
+
+
+class Expressions:
+    """The expression half of a function's lowering (mixed into `lower._FunctionContext`)."""
+
+    def expr(self, node: gast.expr, env: dict) -> Abstract:
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            raise self.error(node, _EXPRESSION_NAMES.get(type(node).__name__, f"the expression '{type(node).__name__}'"),
+                             _EXPRESSION_HINTS.get(type(node).__name__, "rewrite it with plain calls and operators"))
+        self.at(node)
+        return method(node, env)
+
+    def expr_Constant(self, node: gast.Constant, env: dict) -> Abstract:
+        return Const(node.value)
+
+    def expr_Name(self, node: gast.Name, env: dict) -> Abstract:
+        return self.name(node, env)
+
+    def name(self, node: gast.Name, env: dict) -> Abstract:
+        if node.id in env:
+            return env[node.id]
+        if self.outer_env is not None and node.id in self.outer_env:
+            return self.outer_env[node.id]
+        value = resolve_free(self.scope, node.id)
+        if value is MISSING:
+            raise SrcgradError(f"name '{node.id}' is not defined", self.parsed.loc(node),
+                               hint="define it before the function is differentiated")
+        return value
+
+    def expr_Tuple(self, node: gast.Tuple, env: dict) -> Abstract:
+        return Seq([self.expr(e, env) for e in self._elements(node)], "tuple")
+
+    def expr_List(self, node: gast.List, env: dict) -> Abstract:
+        return Seq([self.expr(e, env) for e in self._elements(node)], "list")
+
+    def _elements(self, node: gast.Tuple | gast.List) -> list:
+        for e in node.elts:
+            if isinstance(e, gast.Starred):
+                raise self.error(e, "starred items in a tuple or list", "concatenate with np.concatenate or +")
+        return node.elts
+
+    def expr_BinOp(self, node: gast.BinOp, env: dict) -> Abstract:
+        left = self.expr(node.left, env)
+        right = self.expr(node.right, env)
+        return self.binary(BINARY[type(node.op)], left, right, node)
+
+    def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "") -> Abstract:
+        if isinstance(left, Const) and isinstance(right, Const):
+            return Const(fn(left.value, right.value))
+        if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
+            return Seq(left.items + right.items, left.kind)
+        self.at(node)
+        result = self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
+        if isinstance(left, Seq) or isinstance(right, Seq):
+            result.maybe_sequence = True  # [None] * n, xs + [x]: a list
+        return result
+
+    def expr_UnaryOp(self, node: gast.UnaryOp, env: dict) -> Abstract:
+        operand = self.expr(node.operand, env)
+        fn = UNARY[type(node.op)]
+        if isinstance(operand, Const):
+            return Const(fn(operand.value))
+        if isinstance(operand, Static) and fn is operator.not_:
+            return Const(not operand.obj)
+        return self.call_op(fn, [operand], {}, OPERATOR_NAMES.get(fn, "t"))
+
+    def expr_Compare(self, node: gast.Compare, env: dict) -> Abstract:
+        left = self.expr(node.left, env)
+        results = []
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.expr(comparator, env)
+            if type(op) not in COMPARE:
+                raise self.error(node, "'in' and 'not in'", "compare with == and combine with or")
+            fn = COMPARE[type(op)]
+            if isinstance(left, Const) and isinstance(right, Const):
+                results.append(Const(fn(left.value, right.value)))
+            elif fn in (operator.is_, operator.is_not) and isinstance(right, Const) and isinstance(left, (Static, Seq)):
+                results.append(Const(fn is operator.is_not))
+            else:
+                results.append(self.call_op(fn, [left, right], {}, "t"))
+            left = right
+        value = results[0]
+        for r in results[1:]:
+            value = self.logical(True, value, lambda r=r: r, node)
+        return value
+
+    def expr_BoolOp(self, node: gast.BoolOp, env: dict) -> Abstract:
+        value = self.expr(node.values[0], env)
+        for operand in node.values[1:]:
+            value = self.logical(isinstance(node.op, gast.And), value, lambda o=operand: self.expr(o, env), node)
+        return value
+
+    def logical(self, is_and: bool, left: Abstract, right: Callable[[], Abstract], node: gast.AST) -> Abstract:
+        if isinstance(left, (Const, Static)):
+            truth = _truthy(left)
+            if is_and:
+                return right() if truth else left
+            return left if truth else right()
+        if is_and:
+            return self.structured_if(left, right, lambda: left, node, "cond")
+        return self.structured_if(left, lambda: left, right, node, "cond")
+
+    def expr_Attribute(self, node: gast.Attribute, env: dict) -> Abstract:
+        base = self.expr(node.value, env)
+        if isinstance(base, Static):
+            try:
+                value = getattr(base.obj, node.attr)
+            except AttributeError:
+                raise SrcgradError(f"{getattr(base.obj, '__name__', base.obj)!r} has no attribute '{node.attr}'",
+                                   self.parsed.loc(node)) from None
+            spec = base.spec[:-1] + (f"{base.spec[-1]}.{node.attr}",) if base.spec else ()
+            return classify(value, node.attr, spec, module_attribute=True)
+        if isinstance(base, (Value, Free)):
+            if node.attr in ARRAY_ATTRIBUTES:
+                return self.call_op(ARRAY_ATTRIBUTES[node.attr], [base], {}, node.attr if node.attr != "T" else "t")
+            return self.call_op(getattr, [base, Const(node.attr)], {}, node.attr)
+        raise self.error(node, f"the attribute '.{node.attr}' of this value", "compute it with a NumPy function")
+
+    def expr_Subscript(self, node: gast.Subscript, env: dict) -> Abstract:
+        base = self.expr(node.value, env)
+        index = self.index(node.slice, env)
+        if isinstance(base, Seq) and isinstance(index, Const):
+            if isinstance(index.value, (int, np.integer)):
+                return base.items[index.value]
+            if isinstance(index.value, slice):
+                return Seq(base.items[index.value], base.kind)
+        if isinstance(base, Const) and isinstance(index, Const):
+            return Const(base.value[index.value])
+        hint = "item"
+        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, str):
+            base.maybe_sequence = True  # params["W"]: a dict, whose cotangent is a dict
+            hint = index.value if index.value.isidentifier() else hint
+        if isinstance(base, Value) and isinstance(index, Const) and isinstance(index.value, int):
+            base.maybe_sequence = True
+            if isinstance(base.owner, Op) and base.owner.fn is np.shape:
+                hint = f"dim{index.value}"  # xs.shape[0]
+        return self.call_op(operator.getitem, [base, index], {}, hint)
+
+    def index(self, node: gast.expr, env: dict) -> Abstract:
+        if isinstance(node, gast.Slice):
+            parts = [self.expr(p, env) if p is not None else Const(None) for p in (node.lower, node.upper, node.step)]
+            if all(isinstance(p, Const) for p in parts):
+                return Const(slice(*(p.value for p in parts)))
+            return self.call_op(builtins.slice, parts, {}, "s")
+        if isinstance(node, gast.Tuple):
+            parts = [self.index(e, env) for e in node.elts]
+            if all(isinstance(p, Const) for p in parts):
+                return Const(tuple(p.value for p in parts))
+            return Seq(parts, "tuple")
+        return self.expr(node, env)

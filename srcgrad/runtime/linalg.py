@@ -1,0 +1,179 @@
+"""Run-time helpers for products and matrices: dot, matmul, tensordot and kron cotangents for every
+rank NumPy accepts, diagonals, identities, and the rank adapters of `solve`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import float_dtype, primitive, unbroadcast
+
+
+@primitive
+def dot_grad_x(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `x` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 0 or y_ndim == 0:
+        return unbroadcast(ct * y, x)
+    if y_ndim == 1:
+        return np.multiply.outer(ct, y) if x_ndim > 1 else ct * y
+    if y_ndim == 2:
+        return np.dot(ct, np.transpose(y))
+    raise NotImplementedError("the gradient of np.dot with a second operand of rank > 2; use np.matmul or np.einsum")
+
+
+@primitive
+def dot_grad_y(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `y` in `np.dot(x, y)`, for every rank of `x` and `y` up to 2-D `y`."""
+    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    if x_ndim == 0 or y_ndim == 0:
+        return unbroadcast(ct * x, y)
+    if y_ndim > 2:
+        raise NotImplementedError("the gradient of np.dot with a second operand of rank > 2; use np.matmul or np.einsum")
+    if x_ndim == 1:
+        return ct * x if y_ndim == 1 else np.multiply.outer(x, ct)
+    leading = list(range(x_ndim - 1))
+    return np.tensordot(x, ct, axes=(leading, leading))
+
+
+@primitive
+def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `x` in `x @ y` (NumPy's matmul rules for 1-D operands and batches)."""
+    x_ndim = x.ndim if isinstance(x, np.ndarray) else np.ndim(x)
+    y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
+    if x_ndim == 2 and y_ndim == 2:
+        return ct @ y.T
+    if y_ndim == 1:
+        grad = np.multiply.outer(ct, y) if x_ndim > 1 else ct * y
+        return unbroadcast(grad, x)
+    if x_ndim == 1:
+        return unbroadcast(np.expand_dims(ct, -2) @ np.swapaxes(y, -1, -2), np.expand_dims(x, 0))[0]
+    return unbroadcast(ct @ np.swapaxes(y, -1, -2), x)
+
+
+@primitive
+def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
+    """The cotangent of `y` in `x @ y`."""
+    x_ndim = x.ndim if isinstance(x, np.ndarray) else np.ndim(x)
+    y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
+    if x_ndim == 2 and y_ndim == 2:
+        return x.T @ ct
+    if x_ndim == 1:
+        grad = np.multiply.outer(x, ct) if y_ndim > 1 else ct * x
+        if y_ndim > 2:
+            grad = np.moveaxis(grad, 0, -2)
+        return unbroadcast(grad, y)
+    if y_ndim == 1:
+        return unbroadcast(np.swapaxes(x, -1, -2) @ np.expand_dims(ct, -1), np.expand_dims(y, -1))[..., 0]
+    return unbroadcast(np.swapaxes(x, -1, -2) @ ct, y)
+
+
+def _tensordot_axes(a_ndim: int, b_ndim: int, axes: Any) -> tuple[list[int], list[int]]:
+    """Contracted axes of a and b; axes="inner" is np.inner's (the last of each, none for a scalar)."""
+    if isinstance(axes, str):
+        return ([a_ndim - 1], [b_ndim - 1]) if a_ndim and b_ndim else ([], [])
+    if isinstance(axes, (int, np.integer)):
+        return list(range(a_ndim - axes, a_ndim)), list(range(axes))
+    a_axes, b_axes = axes
+    a_axes = [a_axes] if isinstance(a_axes, (int, np.integer)) else list(a_axes)
+    b_axes = [b_axes] if isinstance(b_axes, (int, np.integer)) else list(b_axes)
+    return [int(a) % a_ndim for a in a_axes], [int(b) % b_ndim for b in b_axes]
+
+
+@primitive
+def tensordot_grad_a(ct: Any, a: Any, b: Any, axes: Any) -> Any:
+    """The cotangent of a in `np.tensordot(a, b, axes)` (axes="inner": in `np.inner(a, b)`)."""
+    a_axes, b_axes = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    grad = np.tensordot(ct, b, axes=(list(range(len(a_free), np.ndim(ct))), b_free))
+    order = a_free + [a_axes[b_axes.index(j)] for j in sorted(b_axes)]
+    return np.transpose(grad, np.argsort(order)) if order else grad
+
+
+@primitive
+def tensordot_grad_b(ct: Any, a: Any, b: Any, axes: Any) -> Any:
+    """The cotangent of b in `np.tensordot(a, b, axes)` (axes="inner": in `np.inner(a, b)`)."""
+    a_axes, b_axes = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    grad = np.tensordot(a, ct, axes=(a_free, list(range(len(a_free)))))
+    order = [b_axes[a_axes.index(i)] for i in sorted(a_axes)] + b_free
+    return np.transpose(grad, np.argsort(order)) if order else grad
+
+
+def _kron_shapes(a: Any, b: Any) -> tuple[tuple, tuple, tuple]:
+    nd = max(np.ndim(a), np.ndim(b))
+    a_shape = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    b_shape = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    return a_shape, b_shape, tuple(s for pair in zip(a_shape, b_shape) for s in pair)
+
+
+@primitive
+def kron_grad_a(ct: Any, a: Any, b: Any) -> Any:
+    """The cotangent of a in `np.kron(a, b)`."""
+    a_shape, b_shape, blocks = _kron_shapes(a, b)
+    nd = len(a_shape)
+    grad = np.tensordot(np.reshape(ct, blocks), np.reshape(b, b_shape), axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
+    return np.reshape(grad, np.shape(a))
+
+
+@primitive
+def kron_grad_b(ct: Any, a: Any, b: Any) -> Any:
+    """The cotangent of b in `np.kron(a, b)`."""
+    a_shape, b_shape, blocks = _kron_shapes(a, b)
+    nd = len(a_shape)
+    grad = np.tensordot(np.reshape(a, a_shape), np.reshape(ct, blocks), axes=(list(range(nd)), list(range(0, 2 * nd, 2))))
+    return np.reshape(grad, np.shape(b))
+
+
+@primitive
+def diagonal_grad(ct: Any, x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The cotangent of x in `np.diagonal(x, offset, axis1, axis2)`: ct written onto that diagonal."""
+    grad = np.zeros(np.shape(x), dtype=float_dtype(x, ct))
+    planes = np.moveaxis(grad, (axis1, axis2), (-2, -1))  # a view: writes land in grad
+    k = np.shape(ct)[-1]
+    rows = np.arange(k) + max(-offset, 0)
+    planes[..., rows, rows + offset] = ct
+    return grad
+
+
+@primitive
+def diag_grad(ct: Any, v: Any, k: int = 0) -> Any:
+    """The cotangent of v in `np.diag(v, k)` (a 1-D v builds a matrix, a 2-D v gives its diagonal)."""
+    if np.ndim(v) == 1:
+        return np.diag(ct, k)
+    return diagonal_grad(ct, v, k)
+
+
+@primitive
+def diagonal_mask(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> np.ndarray:
+    """Ones on the `offset` diagonal of x's (axis1, axis2) planes, zeros elsewhere; broadcasts against x."""
+    shape = list(np.shape(x))
+    ndim = len(shape)
+    a1, a2 = axis1 % ndim, axis2 % ndim
+    mask = np.eye(shape[a1], shape[a2], k=offset, dtype=float_dtype(x))
+    if a1 > a2:
+        mask = mask.T
+    target = [1] * ndim
+    target[a1], target[a2] = shape[a1], shape[a2]
+    return np.reshape(mask, target)
+
+
+@primitive
+def eye_like(x: Any, axis: int = -1) -> np.ndarray:
+    """The n × n identity in x's float dtype, for n = x.shape[axis]."""
+    return np.eye(np.shape(x)[axis], dtype=float_dtype(x))
+
+
+@primitive
+def as_columns(v: Any, b: Any) -> Any:
+    """`v` as a stack of column matrices when `b` (the right side of a solve) is a vector."""
+    return np.expand_dims(v, -1) if np.ndim(b) == 1 else v
+
+
+@primitive
+def from_columns(v: Any, b: Any) -> Any:
+    """Undo `as_columns`."""
+    return v[..., 0] if np.ndim(b) == 1 else v

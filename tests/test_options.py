@@ -1,0 +1,104 @@
+"""The options of SPEC.md section 3 on whole functions: `wrt` intermediates, `stop_gradients`,
+tuple seeds with None and broadcasting, `unconnected_gradients`, integer inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradcheck import X32 as _X32
+from gradcheck import f32 as _f32
+from test_broadcasting import scalar_times_array, tuple_of_three
+from test_control_flow import reassign_many
+
+import srcgrad
+
+# --- options: wrt intermediates, stop_gradients, seeds ----------------------------------------
+
+
+def intermediate(x, y):
+    h = x * y
+    z = np.sin(h) + h * x
+    return np.sum(z * z)
+
+
+def intermediate_read_in_loop(x):
+    h = np.sin(x)
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(h * x) * i
+    return s
+
+
+def intermediate_after_loop(x):
+    s = x
+    for i in range(2):
+        s = s * x
+    h = s + 1.0
+    return np.sum(h * x)
+
+
+def stop_product(x, y):
+    h = x * y
+    z = h * h + x
+    return np.sum(z * y)
+
+
+_XA = np.array([0.5, -0.2, 0.9])
+
+
+_YA = np.array([1.5, 0.3, -0.7])
+
+
+def test_wrt_intermediate_and_input_is_total_derivative() -> None:
+    gh, gx = srcgrad.grad(intermediate, wrt=("h", "x"))(_XA, _YA)
+    h = _XA * _YA
+    outer = 2 * (np.sin(h) + h * _XA)
+    np.testing.assert_allclose(gh, outer * (np.cos(h) + _XA))
+    np.testing.assert_allclose(gx, outer * (np.cos(h) + _XA) * _YA + outer * h)
+
+
+def test_wrt_intermediate_read_in_loop() -> None:
+    np.testing.assert_allclose(srcgrad.grad(intermediate_read_in_loop, wrt="h")(_XA), 3 * _XA)
+    np.testing.assert_allclose(srcgrad.grad(intermediate_after_loop, wrt="h")(_XA), _XA)
+
+
+def test_stop_gradients_intermediate() -> None:
+    gx, gy = srcgrad.grad(stop_product, wrt=("x", "y"), stop_gradients="h")(_XA, _YA)
+    h = _XA * _YA
+    np.testing.assert_allclose(gx, _YA)
+    np.testing.assert_allclose(gy, h * h + _XA)
+    gh, gy = srcgrad.grad(stop_product, wrt=("h", "y"), stop_gradients=["h"])(_XA, _YA)
+    np.testing.assert_allclose(gh, 2 * h * _YA)
+    np.testing.assert_allclose(gy, h * h + _XA)
+
+
+def test_stop_gradients_reassigned_local_is_value_error() -> None:
+    with pytest.raises(ValueError, match="assigned 6 times"):
+        srcgrad.grad(reassign_many, stop_gradients="y")(_XA)
+
+
+def test_tuple_seeds_with_none_and_broadcasting() -> None:
+    g = srcgrad.grad(tuple_of_three, wrt=(0, 1))
+    w = np.array([1.0, 2.0, 3.0])
+    gx, gy = g(_XA, _YA, grad_ys=(2.0, w, None))
+    np.testing.assert_allclose(gx, 2.0 * _YA + 2.0 * w * _YA + 1.0)
+    np.testing.assert_allclose(gy, 2.0 * _XA + 2.0 * w * _XA - 1.0)
+    gx, gy = g(_XA, _YA, grad_ys=(None, np.ones(1), np.full((1,), 3.0)))
+    np.testing.assert_allclose(gx, _YA + 2.0 * _YA + 3.0)
+    with pytest.raises(ValueError):
+        g(_XA, _YA, grad_ys=(1.0, 2.0))
+    with pytest.raises(ValueError):
+        g(_XA, _YA, grad_ys=(np.ones(2), 1.0, 1.0))
+
+
+def test_unconnected_zero_float32() -> None:
+    gx, gy = srcgrad.grad(stop_product, wrt=("x", "y"), stop_gradients=("x", "y"), unconnected_gradients="zero")(
+        _f32(_XA), _f32(_YA))
+    assert gx.dtype == np.float32 and gy.dtype == np.float32
+
+
+def test_integer_wrt_is_none() -> None:
+    g = srcgrad.grad(scalar_times_array, wrt=(0, 1))(3, _X32)
+    assert g[0] is None
+    np.testing.assert_allclose(g[1], np.full_like(_X32, 3.0))
