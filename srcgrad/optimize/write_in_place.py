@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..ir import Block, Function, Op, Value
+from ..ir.nodes import is_inside
 from ..runtime import core
 from ..runtime.core import expand_like
 from ..runtime.indexing import (
@@ -119,56 +120,207 @@ NON_ALIASING = {
     np.add, np.subtract, np.multiply, np.divide, np.power, np.negative, np.exp, np.log, np.sin, np.cos,
     np.tanh, np.sqrt, np.square, np.abs, np.maximum, np.minimum, np.where, np.sum, np.mean, np.max, np.min,
     np.prod, np.dot, np.matmul, np.shape, np.ndim, np.size, np.copy, np.zeros_like, np.ones_like,
-    np.full_like, np.logaddexp, np.isneginf, np.isnan, np.sign, getitem_grad, getitem_grad_to, add_at,
-    core.setitem, core.setitem_inplace,
+    np.full_like, np.logaddexp, np.isneginf, np.isnan, np.sign, getitem_grad, getitem_grad_to,
+    core.setitem,
 }  # fmt: skip
+# Callees that write their first argument in place and return it: the result *is* that argument.
+IN_PLACE = (core.setitem_inplace, add_at)
 
 
 def _dead_after(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
-    """Whether `v`, and everything that may share its memory (views taken of it), is used only
-    before `write`, in `write`'s own block: then writing `v` in place is unobservable."""
-    pending, seen = [v], {id(v)}
+    """Whether writing `v` in place at `write` is unobservable: no value that may hold the same
+    memory as `v` when `write` runs is read from `write` on (nor again, on a later turn of a loop).
+
+    Those values ("aliases") are found both ways. Forward: views taken of `v`, and what carries
+    one further (a call that may return a view, an `if` or a loop yielding it, a loop taking it as
+    initial value, an in-place write's result). Backward: where `v`'s memory came from when `v`
+    merges several (an `if` result is one of its yields; a loop's result its initial value or
+    its last yield; a loop's carried value, on the first turn, its initial value). Each alias gets
+    a point from which it must be dead: `write` itself, or for a carried value's initial value the
+    loop op that consumes it (the first turn's write happens inside that loop)."""
+    # (alias, the op from which it must be dead, the loop it is the carried target's initial value
+    # of, whether it is a source of `v`'s memory (only sources are followed backward), and for a
+    # source the value it was reached from: the way forward to that one is not a new alias)
+    pending: list[tuple[Value, Op, Op | None, bool, Value | None]] = [(v, write, None, True, None)]
+    seen: set[tuple[int, int, bool, int]] = set()
     while pending:
-        value = pending.pop()
-        if not _used_before(value, write, uses):
-            return False
+        value, at, consumer, source, successor = pending.pop()
+        key = (id(value), id(at), source, id(successor))
+        if key in seen:
+            continue
+        seen.add(key)
+        if not _defined_without_loop(value, at):
+            return False  # from outside a loop around `at`: a later turn would see the write
         for use in uses.get(id(value), []):
             if use.kind == "push":
                 return False  # a tape keeps it for the reverse sweep: it must not change
-            if use is write or use.kind != "call" or use.fn in NON_ALIASING or _reads_metadata_only(use, value):
+            if use is at and at is write and value is v:
+                if sum(1 for a in write.operands() if a is v) > 1:
+                    return False  # y[y > 0] = ... reads y in the same op
                 continue
-            for r in use.results:  # a view, or something that may be one
-                if id(r) not in seen:
-                    seen.add(id(r))
-                    pending.append(r)
+            if use is consumer:
+                continue  # the loop taking `value` as the initial value of the carried target
+            if _reads_metadata_only(use, value):
+                continue  # shape and dtype survive an in-place write
+            if not _runs_before(use, at):
+                return False
+            for alias in _forward(use, value):
+                if alias is not successor:
+                    pending.append((alias, at, None, False, None))
+        if not source:
+            continue  # a view of, or a value passing on, an alias: where else its memory came from is no alias
+        owner = value.owner
+        if isinstance(owner, Op) and owner.kind == "if":
+            k = owner.results.index(value)
+            for region in owner.regions:
+                y = region.ops[-1].args[k]
+                if isinstance(y, Value):
+                    pending.append((y, at, None, True, value))
+        elif isinstance(owner, Op) and owner.kind in ("for", "while"):
+            k = owner.results.index(value)
+            for a in (owner.args[(3 if owner.kind == "for" else 1) + k], _yielded(owner, k)):
+                if isinstance(a, Value):
+                    pending.append((a, at, None, True, value))
+        elif isinstance(owner, Op) and owner.kind == "call" and owner.fn not in FRESH | NON_ALIASING:
+            for a in owner.operands():  # a view of (or the in-place result on) an operand
+                pending.append((a, at, None, True, value))
+        elif isinstance(owner, Op) and owner.kind == "call" and owner.fn in IN_PLACE:
+            if isinstance(owner.args[0], Value):
+                pending.append((owner.args[0], at, None, True, value))
+        elif isinstance(owner, Block) and owner.parent is not None and owner.parent.kind in ("for", "while"):
+            loop = owner.parent
+            k = owner.args.index(value) - (1 if loop.kind == "for" else 0)
+            if k < 0:
+                continue  # a for's index: an int
+            init = loop.args[(3 if loop.kind == "for" else 1) + k]
+            if _encloses(loop, at):
+                # The first turn holds the initial value's memory: it must be dead from the loop on
+                # (its one use as this slot's initial value aside). Later turns hold what the last
+                # turn yielded here, which must share memory with no other carried value.
+                if not _yield_unshared(loop, k) or _taped_in(loop, value, k):
+                    return False
+                if isinstance(init, Value):
+                    if sum(1 for a in loop.operands() if a is init) > 1:
+                        return False  # also another slot's initial value
+                    pending.append((init, loop, loop, True, value))
+            else:
+                for a in (init, _yielded(loop, k)):
+                    if isinstance(a, Value):
+                        pending.append((a, at, None, True, value))
     return True
 
 
-def _used_before(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
-    """Whether every use of `v` but `write` comes before `write`, in `write`'s own block."""
-    block = write.parent
+def _forward(use: Op, value: Value) -> list[Value]:
+    """The values through which `use` may pass on `value`'s memory."""
+    if use.kind == "call":
+        if use.fn in IN_PLACE:
+            return list(use.results) if use.args and use.args[0] is value else []
+        return [] if use.fn in NON_ALIASING else list(use.results)
+    if use.kind == "yield" and use.parent is not None and use.parent.parent is not None:
+        owner = use.parent.parent
+        positions = [k for k, a in enumerate(use.args) if a is value]
+        if owner.kind == "if":
+            return [owner.results[k] for k in positions]
+        if owner.kind in ("for", "while"):
+            shift = 0 if owner.kind == "for" else 1  # a while yields its condition first
+            first_arg = 1 if owner.kind == "for" else 0
+            out = []
+            for k in positions:
+                if k - shift >= 0:
+                    out += [owner.results[k - shift], owner.regions[0].args[first_arg + k - shift]]
+            return out
+        return []
+    if use.kind in ("for", "while"):
+        first = 3 if use.kind == "for" else 1
+        first_arg = 1 if use.kind == "for" else 0
+        out = []
+        for k, a in enumerate(use.args[first:]):
+            if a is value:
+                out += [use.results[k], use.regions[0].args[first_arg + k]]
+        return out
+    return []
+
+
+def _ancestors(op: Op) -> list[Op]:
+    """`op`, then each op whose region holds the one before."""
+    chain = [op]
+    while chain[-1].parent is not None and chain[-1].parent.parent is not None:
+        chain.append(chain[-1].parent.parent)
+    return chain
+
+
+def _encloses(loop: Op, op: Op) -> bool:
+    return any(a is loop for a in _ancestors(op)[1:])
+
+
+def _defined_without_loop(v: Value, at: Op) -> bool:
+    """Whether `v` is defined in `at`'s block, in a block enclosing it with no loop in between,
+    or inside an op of one of those blocks: then each run of `at` sees a `v` defined afresh."""
+    owner = v.owner
+    block = owner if isinstance(owner, Block) else owner.parent if isinstance(owner, Op) else None
     if block is None:
         return False
-    defined_here = (isinstance(v.owner, Op) and v.owner.parent is block) or v.owner is block
-    if not defined_here:
-        return False  # from an enclosing block: a loop would write it again on the next turn
-    at = block.ops.index(write)
-    for use in uses.get(id(v), []):
-        if use is write:
-            if sum(1 for a in write.operands() if a is v) > 1:
-                return False  # y[y > 0] = ... reads y in the same op
-            continue
-        if _reads_metadata_only(use, v):
-            continue  # shape and dtype survive an in-place write
-        top = use
-        while top.parent is not block:
-            parent_block = top.parent
-            if parent_block is None or parent_block.parent is None:
-                return False
-            top = parent_block.parent
-        if block.ops.index(top) >= at:
+    for a in _ancestors(at):
+        if is_inside(block, a.parent):  # type: ignore[arg-type]
+            return True
+        if a is not at and a.kind in ("for", "while"):
             return False
-    return True
+    return False
+
+
+def _runs_before(use: Op, at: Op) -> bool:
+    """Whether `use` certainly runs before `at` does (in the block where their paths meet)."""
+    at_chain = _ancestors(at)
+    for u in _ancestors(use):
+        block = u.parent
+        for a in at_chain:
+            if a.parent is block:
+                if u is a:
+                    return False  # inside the same op: another region, or `at` itself
+                return block.ops.index(u) < block.ops.index(a)
+    return False
+
+
+def _roots(v: object, seen: set[int] | None = None) -> set[int]:
+    """The memory `v` may hold: ids of fresh results and of block arguments it may be (a view of)."""
+    if not isinstance(v, Value):
+        return set()
+    seen = set() if seen is None else seen
+    if id(v) in seen:
+        return set()
+    seen.add(id(v))
+    owner = v.owner
+    if isinstance(owner, Op):
+        if owner.kind == "call":
+            if owner.fn in IN_PLACE:
+                return _roots(owner.args[0], seen)
+            if owner.fn in FRESH or owner.fn in NON_ALIASING:
+                return {id(v)}
+            return set().union(*(_roots(a, seen) for a in owner.operands())) | {id(v)}
+        if owner.kind == "if":
+            k = owner.results.index(v)
+            return set().union(*(_roots(r.ops[-1].args[k], seen) for r in owner.regions)) | {id(v)}
+        if owner.kind in ("for", "while"):
+            k = owner.results.index(v)
+            first = 3 if owner.kind == "for" else 1
+            return _roots(owner.args[first + k], seen) | _roots(_yielded(owner, k), seen) | {id(v)}
+    return {id(v)}
+
+
+def _taped_in(loop: Op, arg: Value, k: int) -> bool:
+    """Whether a turn of `loop` pushes onto a tape a value that may hold carried slot `k`'s memory:
+    the tape keeps it for the reverse sweep, and the next turn's write would change it."""
+    term = loop.regions[0].ops[-1]
+    mine = _roots(arg) | _roots(term.args[(0 if loop.kind == "for" else 1) + k])
+    return any(op.kind == "push" and any(_roots(a) & mine for a in op.operands()) for op in loop.regions[0].walk())
+
+
+def _yield_unshared(loop: Op, k: int) -> bool:
+    """Whether the value a loop yields for carried slot `k` shares memory with no other slot's."""
+    term = loop.regions[0].ops[-1]
+    shift = 0 if loop.kind == "for" else 1
+    mine = _roots(term.args[shift + k])
+    return all(not (mine & _roots(a)) for j, a in enumerate(term.args[shift:]) if j != k)
 
 
 def _reads_metadata_only(op: Op, v: Value) -> bool:

@@ -20,6 +20,8 @@ import numpy as np
 from ..runtime.core import unbroadcast
 from ..runtime.linalg import (
     as_columns,
+    cofactor,
+    cofactor_signs,
     diag_grad,
     diagonal_grad,
     diagonal_mask,
@@ -27,14 +29,17 @@ from ..runtime.linalg import (
     dot_grad_y,
     eye_like,
     from_columns,
+    inverse_transpose,
     kron_grad_a,
     kron_grad_b,
     matmul_grad_x,
     matmul_grad_y,
+    minors,
+    minors_grad,
     tensordot_grad_a,
     tensordot_grad_b,
 )
-from ..runtime.numeric import reject, safe_div
+from ..runtime.numeric import reject, safe_div, safe_mul
 from .registry import defvjp, lookup, nondifferentiable, vjp_rule
 
 
@@ -200,8 +205,21 @@ def solve_vjp_b(ct, out, a, b):  # type: ignore[no-untyped-def]
     return unbroadcast(from_columns(np.linalg.solve(mT(a), as_columns(ct, b)), b), b)
 
 
-defvjp(np.linalg.det, lambda ct, out, a: np.expand_dims(ct * out, (-2, -1)) * mT(np.linalg.inv(a)))
-defvjp(np.linalg.slogdet, lambda ct, out, a: np.expand_dims(ct[1], (-2, -1)) * mT(np.linalg.inv(a)))
+# d det(A) = <cof(A), dA>, with the cofactor matrix cof(A) = adj(A)^T: a polynomial in A, so it is
+# computed without inverting (runtime/linalg.py, through the SVD) and is right at singular A too.
+defvjp(np.linalg.det, lambda ct, out, a: np.expand_dims(ct, (-2, -1)) * cofactor(a))
+# d log|det A| = <A^-T, dA>: infinite at a singular A, where a zero cotangent (only the sign used) wins.
+defvjp(np.linalg.slogdet, lambda ct, out, a: safe_mul(np.expand_dims(ct[1], (-2, -1)), inverse_transpose(a)))
+# cof(A)_ij = (-1)^(i+j) det(M_ij), M_ij = A without row i and column j, so
+# d cof(A)_ij = (-1)^(i+j) <cof(M_ij), dM_ij>: division-free at every order.
+defvjp(
+    cofactor,
+    lambda ct, out, a: minors_grad(ct[..., None, None] * cofactor_signs(a)[:, :, None, None] * cofactor(minors(a)), a),
+)
+defvjp(minors, lambda ct, out, a: minors_grad(ct, a))
+defvjp(minors_grad, lambda ct, out, g, a: minors(ct), None)
+defvjp(inverse_transpose, lambda ct, out, a: -np.matmul(np.matmul(out, mT(ct)), out))
+nondifferentiable(cofactor_signs)
 
 
 @vjp_rule(np.linalg.pinv)

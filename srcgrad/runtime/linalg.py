@@ -177,3 +177,81 @@ def as_columns(v: Any, b: Any) -> Any:
 def from_columns(v: Any, b: Any) -> Any:
     """Undo `as_columns`."""
     return v[..., 0] if np.ndim(b) == 1 else v
+
+
+def _all_but_one_products(s: np.ndarray) -> np.ndarray:
+    """p_i = prod_{j != i} s_j along the last axis, without dividing (exact at zeros)."""
+    n = s.shape[-1]
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., : n - 1]], axis=-1), axis=-1) if n else s
+    after = np.cumprod(np.concatenate([ones, s[..., : 0 : -1]], axis=-1), axis=-1)[..., ::-1] if n else s
+    return before * after
+
+
+@primitive
+def cofactor(a: Any) -> np.ndarray:
+    """The cofactor matrix of each matrix in a stack: adj(A)^T, the derivative of det(A).
+
+    It exists everywhere (a polynomial in A), singular matrices included, and is computed without
+    inverting: for A = U S V^T, adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T.
+    """
+    a = np.asarray(a)
+    dtype = float_dtype(a)
+    n = a.shape[-1]
+    if n == 0:
+        return np.zeros(a.shape, dtype=dtype)
+    if n == 1:
+        return np.ones(a.shape, dtype=dtype)
+    u, s, vh = np.linalg.svd(a.astype(dtype, copy=False))
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (sign[..., None, None] * (u * _all_but_one_products(s)[..., None, :]) @ vh).astype(dtype, copy=False)
+
+
+def _minor_indices(n: int) -> np.ndarray:
+    """idx[i, k] = the k-th index of 0..n-1 other than i (shape n × n-1)."""
+    return np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.intp).reshape(n, max(n - 1, 0))
+
+
+@primitive
+def minors(a: Any) -> np.ndarray:
+    """m[..., i, j, :, :] = a[..., :, :] without row i and column j (shape (..., n, n, n-1, n-1))."""
+    a = np.asarray(a)
+    idx = _minor_indices(a.shape[-1])
+    rows = idx[:, None, :, None]  # (n, 1, n-1, 1)
+    cols = idx[None, :, None, :]  # (1, n, 1, n-1)
+    return a[..., rows, cols]
+
+
+@primitive
+def minors_grad(ct: Any, a: Any) -> np.ndarray:
+    """The cotangent of `a` in `minors(a)`: each minor's cotangent added back where it was read."""
+    shape = np.shape(a)
+    n = shape[-1]
+    grad = np.zeros(shape, dtype=float_dtype(a, ct))
+    idx = _minor_indices(n)
+    for i in range(n):
+        for j in range(n):
+            grad[..., idx[i][:, None], idx[j][None, :]] += ct[..., i, j, :, :]
+    return grad
+
+
+def _cofactor_signs(n: int, dtype: Any) -> np.ndarray:
+    return np.array([[(-1.0) ** (i + j) for j in range(n)] for i in range(n)], dtype=dtype).reshape(n, n)
+
+
+@primitive
+def cofactor_signs(a: Any) -> np.ndarray:
+    """(-1)^(i+j), n × n, in a's float dtype."""
+    return _cofactor_signs(np.shape(a)[-1], float_dtype(a))
+
+
+@primitive
+def inverse_transpose(a: Any) -> np.ndarray:
+    """A^-T for each matrix in a stack; where A is singular, the SVD's 1/s is inf (no LinAlgError)."""
+    a = np.asarray(a)
+    try:
+        return np.swapaxes(np.linalg.inv(a), -1, -2)
+    except np.linalg.LinAlgError:
+        u, s, vh = np.linalg.svd(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (u * (1.0 / s)[..., None, :]) @ vh
