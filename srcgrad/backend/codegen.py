@@ -21,6 +21,7 @@ from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
 from ..ir.printer import fresh_name
 from ..runtime import core
+from ..runtime.views import check_distinct
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
 BINARY = {
@@ -217,14 +218,14 @@ class CodeGenerator:
             self.comment(op, depth)
         if op.kind == "call" and op.fn is core.setitem:
             target = self.names.name(op.result)
-            self.emit(depth, f"{target} = {self.operand(op.args[0])}.copy()")
+            self.emit(depth, f"{target} = np.copy({self.operand(op.args[0])})")  # keeps the memory layout
             self.emit(depth, f"{target}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
         elif op.kind == "call" and op.fn is core.setitem_inplace:
             array, target = self.operand(op.args[0]), self.names.name(op.result)
             self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
             if target != array:
                 self.emit(depth, f"{target} = {array}")
-        elif op.kind == "call" and op.fn is core.check:
+        elif op.kind == "call" and op.fn in (core.check, check_distinct):
             self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")

@@ -31,7 +31,7 @@ ARRAY_METHODS: dict[str, Any] = {
         "round", "trace", "diagonal", "nonzero", "repeat", "conj",
     )
 }  # fmt: skip
-ARRAY_METHODS["flatten"] = np.ravel
+ARRAY_METHODS["flatten"] = np.ravel  # but a copy: never recorded as a view
 
 
 _LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
@@ -129,7 +129,7 @@ class Calls:
             return self.call_op(np.transpose, [receiver, *axes], kwargs, "t")
         if name in ARRAY_METHODS:
             fn = ARRAY_METHODS[name]
-            return self.call_op(fn, [receiver, *args], kwargs, "t")
+            return self.call_op(fn, [receiver, *args], kwargs, "t", view=name != "flatten")
         return self.call_op(core.method(name), [receiver, *args], kwargs, "t")
 
     def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call, env: dict) -> Abstract:

@@ -73,6 +73,7 @@ class ControlFlow:
             self.block(chosen, env)
             return
         names = self.live_names(stmt, stmt.body + stmt.orelse, env)
+        names += [n for n in self.storage_names(stmt.body + stmt.orelse, env) if n not in names]
         self.at(stmt)
         op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
         envs = []
@@ -84,6 +85,7 @@ class ControlFlow:
             envs.append(branch_env)
             self.builder = saved
         self.keep_functions(stmt.body + stmt.orelse, env, envs, stmt)
+        self.check_uncarried(names, env, envs, stmt)
         carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))]
         for n in names:
             if n not in carried and n in envs[0]:
@@ -104,6 +106,7 @@ class ControlFlow:
         results = iter(op.results)
         for n, shape in zip(carried, shapes):
             env[n] = _rebuild(shape, results)
+        self.merge_views(carried, envs, env)
 
     def expr_IfExp(self, node: gast.IfExp, env: dict) -> Abstract:
         cond = self.expr(node.test, env)
@@ -137,6 +140,7 @@ class ControlFlow:
         used_after = self.loaded_outside(stmt)
         names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
         names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
+        names += [n for n in self.storage_names(stmt.body, env, tuple(target_names)) if n not in names and n not in target_names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
@@ -146,18 +150,26 @@ class ControlFlow:
         op.attrs["reverse"] = reverse
         body_env = dict(env)
         body_env.update(zip(names, args))
-        saved = self.builder
+        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt.body)
+        saved, saved_env = self.builder, self.env_now
         self.builder = Builder(body, saved.loc)
+        self.env_now = body_env
         self.at(stmt.target)
         self.assign(stmt.target, _item(item, index), body_env)
         self.block(stmt.body, body_env)
+        self.check_carried_views(kept, body_env, stmt)
         self.at(stmt)
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
-        self.builder = saved
+        self.builder, self.env_now = saved, saved_env
         self.keep_functions(stmt.body, env, [body_env], stmt)
+        self.check_uncarried(names + target_names, env, [body_env], stmt)
+        entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
+        self.merge_views(names, [entry, body_env], env)
+        for hidden in [n for n in env if n.startswith(".iter")]:
+            del env[hidden]
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -207,7 +219,7 @@ class ControlFlow:
             return ("static", list(seq.items))
         if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
             return ("static", [Const(v) for v in seq.value])
-        return self.indexed(seq)
+        return self.indexed(seq, env)
 
     def counted(self, iteration: tuple, node: gast.AST) -> tuple:
         """An iteration as (its length, its k-th item), to walk several in step (zip)."""
@@ -225,9 +237,16 @@ class ControlFlow:
 
         return n, at
 
-    def indexed(self, seq: Abstract) -> tuple:
+    def indexed(self, seq: Abstract, env: dict | None = None) -> tuple:
+        """A counted loop over the rows of `seq`. Row k is read at step k from `seq` as it is then
+        (a write in the loop may change it), through a hidden name that writes reach and loops carry."""
         n = self.call_op(builtins.len, [seq], {}, "n")
-        return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
+        if env is None or not isinstance(seq, Value):
+            return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
+        hidden = f".iter{len([k for k in env if k.startswith('.iter')])}"
+        env[hidden] = seq
+        return ("range", Const(0), n, Const(1), False,
+                lambda i: self.call_op(operator.getitem, [self.env_now.get(hidden, seq), i], {}, "row"))
 
     def stmt_While(self, stmt: gast.While, env: dict) -> None:
         if stmt.orelse:
@@ -236,6 +255,7 @@ class ControlFlow:
         if isinstance(cond, (Const, Static)) and not _truthy(cond):
             return
         names = self.live_names(stmt, stmt.body, env)
+        names += [n for n in self.storage_names(stmt.body, env) if n not in names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
@@ -243,17 +263,24 @@ class ControlFlow:
         op = Op("while", [self.operand(cond), *inits], regions=[body])
         body_env = dict(env)
         body_env.update(zip(names, args))
+        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt.body)
         saved = self.builder
         self.builder = Builder(body, saved.loc)
         self.block(stmt.body, body_env)
+        self.check_carried_views(kept, body_env, stmt)
         self.at(stmt.test)
+        saved_env, self.env_now = self.env_now, body_env
         new_cond = self.operand(self.expr(stmt.test, body_env))
+        self.env_now = saved_env
         self.builder.op(Op("yield", [new_cond, *[self.operand(body_env[n]) for n in names]]))
         self.builder = saved
         self.keep_functions(stmt.body, env, [body_env], stmt)
+        self.check_uncarried(names, env, [body_env], stmt)
+        entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
+        self.merge_views(names, [entry, body_env], env)
 
     # -- expressions -------------------------------------------------------------------
 

@@ -1,71 +1,39 @@
-"""Lowering in-place writes: `y[i] = v`, `y[i] += v` and `h += v`, as functional updates (`setitem`)
-that rebind every name of the written object; writes that a view could see are checked at run time."""
+"""Lowering in-place writes — `y[i] = v`, `y[i] += v`, `h += v` — as functional updates.
+
+The IR never mutates. A write makes a new version of the array written (`setitem`, or the
+operator's result), then of every array it is a view of, up to the storage's root (a write
+through `v = a[1:]` makes a new `a`), and then re-derives every other live name of that storage
+from the new versions by replaying its view (`w = a[:2]` becomes `a_1[:2]`). Names in the
+caller of an inlined helper are live too: `scale(arr, s)` that does `arr *= s` changes the
+caller's array. Where NumPy decides only at run time whether a value is a view, an `if` on the
+run-time test (frontend/aliasing.py) picks the new version or the old one.
+"""
 
 from __future__ import annotations
 
+import inspect
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import gast
 import numpy as np
 
-from ..ir import Block, Const, Op, Value
+from ..errors import SrcgradError
+from ..ir import Const, Value
+from ..ir.nodes import defining_block, is_inside
 from ..runtime import core
-from .resolve import Abstract, Seq
-
-# Results that may share memory with their first argument (writing to them writes to it).
-VIEWS = {
-    operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims, np.swapaxes,
-    np.moveaxis, np.diagonal, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-}  # fmt: skip
+from ..runtime.views import is_array, write_view
+from .aliasing import VIEW_NAMES, View
+from .calls import _is_library as is_library
+from .resolve import Abstract, LocalFunction, Seq, Static, resolve_free
+from .source import parse_function
 
 
 class ItemWrites:
     """The in-place half of a function's lowering (mixed into `lower._FunctionContext`)."""
 
-    def not_a_view(self, value: Abstract, name: str, node: gast.AST) -> Abstract:
-        """An in-place update of `name`: if its value may be a view of another array (a slice, a
-        row, a reshape), check at run time that it is not, since the write would reach that array."""
-        owner = value.owner if isinstance(value, Value) else None
-        if not (isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS and owner.args
-                and isinstance(owner.args[0], Value)):
-            return value
-        loc = self.parsed.loc(node)
-        message = (f"{loc.header()}: updating '{name}' in place would also change the array it is a view of, "
-                   f"which srcgrad cannot follow; write '{name} = {name}.copy()' first, or build a new array")
-        return self.call_op(core.check_not_view, [value, owner.args[0], Const(message)], {}, name)
-
-    def no_live_views(self, base: Abstract, name: str, env: dict, node: gast.AST) -> None:
-        """Before `name[i] = v`: another name holding a view of `name` (`r = y[0:2]`) would see the
-        write in Python but not in the adjoint, so check at run time that it is not a view."""
-        if getattr(self.parsed.fn, "__module__", "") == "srcgrad.generated":
-            return  # generated code writes in place only where no view is alive (write_in_place.py)
-        loc = self.parsed.loc(node)
-        in_loop = _in_loop(self.builder.block)
-        line = getattr(node, "lineno", 0)
-        read_later = {n.id for n in gast.walk(self.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                      and (in_loop or getattr(n, "lineno", 0) > line)}
-        for other, value in list(env.items()):
-            owner = value.owner if isinstance(value, Value) else None
-            if other == name or other not in read_later or not (
-                    isinstance(owner, Op) and owner.kind == "call" and owner.fn in VIEWS
-                    and owner.args and owner.args[0] is base):
-                continue
-            message = (f"{loc.header()}: writing into '{name}' would also change '{other}', a view of it, which "
-                       f"srcgrad cannot follow; take a copy: {other} = ... .copy()")
-            self.builder.op(Op("call", [value, base, Const(message)], {}, [Value(other)],
-                               fn=core.check_not_view))
-
-    @staticmethod
-    def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
-        """`name` now means `new`; so does every other name for the same (mutable) object."""
-        for other, bound in list(env.items()):
-            if bound is old:
-                env[other] = new
-        env[name] = new
-
     def store_item(self, target: gast.Subscript, value: Abstract, env: dict, op: Any = None) -> None:
-        """`y[i] = v` (or `y[i] += v`): y is rebound to a copy of itself with the slot replaced."""
+        """`y[i] = v` (or `y[i] += v`): a new version of y with the slot replaced."""
         if not isinstance(target.value, gast.Name):
             raise self.error(target, "assignment to an item of an expression", "assign to an item of a named array")
         name = target.value.id
@@ -73,20 +41,317 @@ class ItemWrites:
         if isinstance(base, Seq):
             raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
         index = self.index(target.slice, env)
-        checked = self.not_a_view(base, name, target)
-        self.no_live_views(base, name, env, target)
         if op is not None:
-            current = self.call_op(operator.getitem, [checked, index], {}, name)
+            current = self.call_op(operator.getitem, [base, index], {}, name, view=False)
             value = self.binary(op, current, value, target)
         self.at(target)
-        self.mutated(env, name, base, self.call_op(core.setitem, [checked, index, value], {}, name))
+        new = self.call_op(core.setitem, [base, index, value], {}, name)
+        self.write(env, name, base, new, target, in_place=True)
         if self.top_body is not None:
             self.lowering.bindings.setdefault(name, []).append((None, self.builder.block is self.top_body))
 
+    def write(self, env: dict, name: str, old: Abstract, new: Abstract, node: gast.AST, *, in_place: bool) -> None:
+        """`name` now holds `new`, what `old` holds after the write; every other name of the same
+        storage follows. `in_place`: the write changed `old` itself (an item write); else (`h += v`)
+        only an array is changed in place, and a number is rebound."""
+        aliasing = self.lowering.aliasing
+        if isinstance(old, Seq) and old.kind == "list" and isinstance(new, Seq):
+            self.mutated(env, name, old, new)  # xs += [v] extends the list every name of it sees
+            return
+        if not isinstance(old, Value):
+            env[name] = new
+            return
+        if in_place or aliasing.of(old) is not None:
+            self.lowering.note_root_written(aliasing.root(old), node)
+        of_parameter = self.lowering.is_parameter(aliasing.root(old)) or aliasing.is_written(aliasing.root(old))
+        if of_parameter:
+            aliasing.note_written(new)
+        view = aliasing.of(old)
+        aliases, dependents = self._sharers(old)
+        if view is None and not aliases and not dependents:
+            env[name] = new  # nothing else sees `old`: a plain rebinding
+            return
+        if view is not None and view.read_only:
+            raise self.error(node, f"writing into '{name}', a read-only view (np.{view.fn.__name__})",
+                             f"take a copy first: {name} = {name}.copy()")
+        # The write reaches up the chain of views, to the storage's root: a new version of each base.
+        chain: list[tuple[Value, View]] = []
+        child, child_view = old, view
+        while child_view is not None:
+            if child_view.fn is None:
+                raise self.error(node, f"writing into '{name}', a view srcgrad cannot follow here",
+                                 f"take a copy before the loop or branch: {name} = {name}.copy()")
+            chain.append((child, child_view))
+            child, child_view = child_view.parent, aliasing.of(child_view.parent)
+        tests = {id(c): aliasing.test(c, v, self.builder) for c, v in chain if not v.always}
+        written: dict[int, Abstract] = {id(old): new}
+        for c, v in chain:
+            written[id(v.parent)] = self._written_back(v.parent, written[id(c)], v, tests.get(id(c)), node)
+        # Each view in the chain is its view of its parent's new version again (a view NumPy makes
+        # only sometimes, only where it did), so the adjoint's arrays share memory as Python's do.
+        final: dict[int, Abstract] = {id(child): written[id(child)]}
+        for c, v in reversed(chain):
+            parent_new = final[id(v.parent)]
+            if v.always:
+                final[id(c)] = self._replay(v, parent_new, c.hint)
+            else:
+                final[id(c)] = self.if_value(tests[id(c)], lambda v=v, p=parent_new, c=c: self._replay(v, p, c.hint),
+                                             lambda c=c: written[id(c)], node, c.hint)
+            if isinstance(final[id(c)], Value):
+                aliasing.record(final[id(c)], v.rebased(parent_new))
+        if of_parameter:
+            for version in (*written.values(), *final.values()):
+                aliasing.note_written(version)
+        memo: dict[int, Abstract] = dict(final)
+        if not (in_place or dependents or (view is not None and view.always)) and aliases:
+            # `y = h; h += v`: y sees the update if h is an array (changed in place), not if a number
+            test = self.call_op(is_array, [old], {}, f"{name}_is_array")
+            updated = final[id(old)]
+            memo[id(old)] = self.if_value(test, lambda: updated, lambda: old, node, name)
+            if isinstance(updated, Value) and isinstance(memo[id(old)], Value):
+                aliasing.record(memo[id(old)], View(updated, np.asarray, [], {}, False))
+        for ctx in self.lowering.contexts:
+            live = ctx.env_now
+            for other, bound in list(live.items()):
+                live[other] = self._rederived(bound, memo, node)
+        env[name] = final[id(old)]
 
-def _in_loop(block: Block | None) -> bool:
-    while block is not None and block.parent is not None:
-        if block.parent.kind in ("for", "while"):
-            return True
-        block = block.parent.parent
-    return False
+    def _replay(self, view: View, parent: Abstract, hint: str) -> Abstract:
+        """`view`'s op again, on a new version of its parent."""
+        return self.call_op(view.fn, [parent, *view.args], view.kwargs, hint, view=False)
+
+    def _chain(self, value: Value) -> list[Value]:
+        """The bases `value` is a view of, nearest first."""
+        chain = []
+        view = self.lowering.aliasing.of(value)
+        while view is not None:
+            chain.append(view.parent)
+            view = self.lowering.aliasing.of(view.parent)
+        return chain
+
+    def _sharers(self, value: Value) -> tuple[bool, bool]:
+        """Whether another live name holds `value` itself, and whether one holds a view of it."""
+        aliasing = self.lowering.aliasing
+        count, views = 0, False
+        for ctx in self.lowering.contexts:
+            for bound in ctx.env_now.values():
+                for leaf in _leaves(bound):
+                    if leaf is value:
+                        count += 1
+                    elif isinstance(leaf, Value) and aliasing.of(leaf) is not None and value in self._chain(leaf):
+                        views = True
+        return count > 1, views
+
+    def _written_back(self, parent: Value, child_new: Abstract, view: View, test: Abstract | None,
+                      node: gast.AST) -> Abstract:
+        """The new version of `parent` after its view came to hold `child_new` (`test`: whether it
+        is a view at all, where NumPy decides at run time)."""
+        def write() -> Abstract:
+            if view.fn is operator.getitem:
+                return self.call_op(core.setitem, [parent, view.args[0], child_new], {}, parent.hint)
+            args = [Const(VIEW_NAMES[view.fn]), *view.args, *view.kwargs.values()]
+            return self.call_op(write_view, [parent, child_new, *args], {}, parent.hint)
+
+        if test is None:
+            return write()
+        return self.if_value(test, write, lambda: parent, node, parent.hint)
+
+    def _rederived(self, bound: Abstract, memo: dict, node: gast.AST) -> Abstract:
+        """`bound` after the write: its new version if the write reached its storage, else itself."""
+        if isinstance(bound, Seq):
+            if id(bound) not in memo:
+                items = [self._rederived(item, memo, node) for item in bound.items]
+                memo[id(bound)] = bound if all(a is b for a, b in zip(items, bound.items)) else Seq(items, bound.kind)
+            return memo[id(bound)]
+        if not isinstance(bound, Value):
+            return bound
+        if id(bound) in memo:
+            return memo[id(bound)]
+        aliasing = self.lowering.aliasing
+        view = aliasing.of(bound)
+        if view is None:
+            return bound
+        parent_new = self._rederived(view.parent, memo, node)
+        if parent_new is view.parent:
+            memo[id(bound)] = bound
+            return bound
+        if view.fn is None:
+            raise self.error(node, f"a write that reaches '{bound.hint}', a view srcgrad cannot follow here",
+                             f"take a copy: {bound.hint} = {bound.hint}.copy()")
+
+        def replay() -> Abstract:
+            return self._replay(view, parent_new, bound.hint)
+
+        new = replay() if view.always else self.if_value(aliasing.test(bound, view, self.builder), replay,
+                                                          lambda: bound, node, bound.hint)
+        if isinstance(new, Value):
+            aliasing.record(new, view.rebased(parent_new))
+        memo[id(bound)] = new
+        return new
+
+    def if_value(self, test: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST,
+                 hint: str) -> Abstract:
+        return self.structured_if(test, then, orelse, node, hint)
+
+    @staticmethod
+    def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:
+        """`name` now means `new` (a list grown or shrunk); so does every other name for the same list."""
+        for other, bound in list(env.items()):
+            if bound is old:
+                env[other] = new
+        env[name] = new
+
+
+def _leaves(value: Abstract) -> list:
+    if isinstance(value, Seq):
+        return [leaf for item in value.items for leaf in _leaves(item)]
+    return [value]
+
+
+class RegionAliasing:
+    """Writes across `if` and loop boundaries (mixed into the function lowering with ControlFlow):
+    which names a region must carry because a write inside it reaches them, and which carried
+    names stay views of (or the same array as) others through it."""
+
+    def storage_names(self, stmts: list[gast.stmt], env: dict, targets: tuple = ()) -> list[str]:
+        """Names bound before `stmts` whose storage a write inside them can reach: they are carried.
+        `targets`: a loop's target names; a write to one reaches the rows' array (its hidden name)."""
+        written: set[str] = set()
+        for stmt in stmts:
+            for n in gast.walk(stmt):
+                if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                    written.add(n.target.id)
+                elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+                    written.add(n.value.id)
+                elif isinstance(n, gast.Call) and self._may_write_arguments(n.func, env):
+                    written.update(a.id for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, gast.Name))
+        if written & set(targets):
+            written.update(n for n in env if n.startswith(".iter"))
+        aliasing = self.lowering.aliasing
+        roots = {id(aliasing.root(leaf)): aliasing.root(leaf) for w in written if w in env
+                 for leaf in _leaves(env[w]) if isinstance(leaf, Value)}
+        for root in roots.values():
+            if not any(leaf is root for bound in env.values() for leaf in _leaves(bound)):
+                # views of an array no name holds any more (`v = a[1:]; a = a * 2`): the region
+                # carries that array under a hidden name, so writes after it still reach it
+                env[f".storage{len([k for k in env if k.startswith('.storage')])}"] = root
+        return [n for n, bound in env.items()
+                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound))]
+
+    def _may_write_arguments(self, func: gast.expr, env: dict) -> bool:
+        """Whether a call may write into its array arguments: a user function with in-place writes
+        or calls of its own (a library function never does: `out=` is refused)."""
+        if not isinstance(func, gast.Name):
+            return False
+        callee = env.get(func.id)
+        if callee is None:
+            callee = resolve_free(self.scope, func.id)
+        if isinstance(callee, LocalFunction):
+            node = callee.node
+        elif isinstance(callee, Static) and inspect.isfunction(callee.obj) and not is_library(callee.obj):
+            try:
+                node = parse_function(callee.obj).node
+            except SrcgradError:
+                return True
+        else:
+            return False
+        return any(isinstance(n, gast.AugAssign) or isinstance(n, gast.Call)
+                   or (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) for n in gast.walk(node))
+
+    def carry_views(self, names: list[str], entry: dict, body_env: dict, args: dict, stmts: list[gast.stmt]) -> list:
+        """Inside a loop body, a carried name that was a view of (or the same value as) another carried
+        name on entry is so again, if neither is rebound in the body. Returns what to check at its end."""
+        aliasing = self.lowering.aliasing
+        rebound = _rebound_names(stmts)
+        kept = []
+        for n in names:
+            if n in entry and (aliasing.is_written(aliasing.root(entry[n]))
+                               or self.lowering.is_parameter(aliasing.root(entry[n]))):
+                aliasing.note_written(args[n])  # a version of a parameter some trip may have written
+            value = entry.get(n)
+            if not isinstance(value, Value) or n in rebound:
+                continue
+            view = aliasing.of(value)
+            for m in names:
+                if m == n or m in rebound:
+                    continue
+                if entry.get(m) is value and names.index(m) < names.index(n):
+                    body_env[n] = args[m]
+                    kept.append((n, m, None))
+                    break
+                if view is not None and view.parent is entry.get(m):
+                    aliasing.record(args[n], view.rebased(args[m]))
+                    kept.append((n, m, view))
+                    break
+        return kept
+
+    def check_carried_views(self, kept: list, body_env: dict, node: gast.AST) -> None:
+        aliasing = self.lowering.aliasing
+        for n, m, view in kept:
+            value, parent = body_env.get(n), body_env.get(m)
+            if view is None:
+                held = value is parent
+            else:
+                now = aliasing.of(value)
+                held = now is not None and now.parent is parent and now.same_as(view)
+            if not held:
+                raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
+                                 f"take a copy before the loop: {n} = {n}.copy()")
+
+    def merge_views(self, names: list[str], paths: list[dict], env: dict) -> None:
+        """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
+        a name that is on every path the same view of (or the same value as) another carried name
+        is so after it too; one that is a view on some path only cannot be followed further."""
+        aliasing = self.lowering.aliasing
+        for i, n in enumerate(names):
+            ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
+            values = [p[n] for p in ways]
+            if any(aliasing.is_written(v) for v in values):
+                aliasing.note_written(env.get(n))
+            if not ways or not all(isinstance(v, Value) for v in values):
+                continue
+            same = next((m for m in names[:i] if all(p.get(m) is v for p, v in zip(ways, values))), None)
+            if same is not None:
+                env[n] = env[same]
+                continue
+            views = [aliasing.of(v) for v in values]
+            if not any(views):
+                continue
+            parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
+                                                              for view, p in zip(views, ways))), None)
+            if parent is not None and all(views[0].same_as(v) for v in views[1:]) \
+                    and self._visible_after(views[0]):
+                aliasing.record(env[n], views[0].rebased(env[parent]))
+                continue
+            first = next(k for k, view in enumerate(views) if view is not None)
+            root = aliasing.root(values[first])
+            owner = next((m for m in names if ways[first].get(m) is root), None)
+            if owner is not None:
+                aliasing.record(env[n], View(env[owner], None, []))
+            elif all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
+                aliasing.record(env[n], View(root, None, []))
+
+    def _visible_after(self, view: View) -> bool:
+        """Whether `view` can be replayed where lowering is now, after a region: its operands are not
+        values of the region's own (a loop's index, say)."""
+        here = self.builder.block
+        operands = [*view.args, *view.kwargs.values()]
+        return all(not isinstance(a, Value) or (defining_block(a) is not None and is_inside(here, defining_block(a)))
+                   for a in operands)
+
+    def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
+        """A write inside a region reached a name the region does not carry: never silently lose it."""
+        for n, value in before.items():
+            if n in names or n.startswith("."):
+                continue
+            for p in paths:
+                if n in p and p[n] is not value and not isinstance(p[n], LocalFunction):
+                    raise self.error(node, f"a write inside this block that reaches '{n}' through another name",
+                                     f"make the write at the top level of the function, or copy '{n}' first")
+
+
+def _rebound_names(stmts: list[gast.stmt]) -> set[str]:
+    """Names bound anew in `stmts` (by `=`, unpacking, a for target), not by `op=` or an item write."""
+    augmented = {id(n.target) for s in stmts for n in gast.walk(s) if isinstance(n, gast.AugAssign)}
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and id(n) not in augmented}

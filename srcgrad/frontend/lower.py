@@ -22,11 +22,13 @@ from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..ir import Block, Const, Free, Function, Op, Value
 from ..ir.builder import Builder
 from ..runtime import core
+from ..runtime.views import check_distinct
+from .aliasing import Aliasing
 from .calls import Calls, _is_library
 from .canonicalize import canonicalize
 from .control_flow import ControlFlow
 from .expressions import BINARY, Expressions
-from .item_writes import ItemWrites
+from .item_writes import ItemWrites, RegionAliasing
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import ParsedFunction, parse_function, unwrap
 
@@ -46,6 +48,12 @@ class Lowering:
         function, the compiled adjoint is out of date."""
         self.bindings: dict[str, list[tuple[Abstract, bool]]] = {}
         """Each assignment to a name of the top function: (value, at the top level of the body)."""
+        self.aliasing = Aliasing()
+        self.written_params: dict[str, gast.AST] = {}
+        """The function's parameters an in-place write reaches (by name), and the first such write."""
+        self.contexts: list[_FunctionContext] = []
+        """The function bodies being lowered, outermost first (the caller of an inlined helper
+        included): their live names are what a write can reach."""
 
     # -- entry -------------------------------------------------------------------
     def lower(self) -> Function:
@@ -60,11 +68,13 @@ class Lowering:
                 raise self.unsupported(bad, f"{what} in the signature of a differentiated function", "name every parameter")
         params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         body = Block()
+        self.body, self.params = body, params
         env: dict[str, Abstract] = {name: body.add_arg(name) for name in params}
         ctx = _FunctionContext(self, self.parsed, Scope(self.fn, ()), node)
         ctx.builder = Builder(body, self.parsed.loc(node))
         ctx.top_body = body
         result = ctx.body(body_stmts, env)
+        self.check_distinct_parameters()
         outputs = ctx.outputs(result, node)
         ctx.builder.loc = self.parsed.loc(node)
         ret = ctx.builder.op(Op("return", outputs))
@@ -80,12 +90,38 @@ class Lowering:
         return Function(self.fn.__name__, body, params, self.parsed.loc(node), defaults=defaults,
                         dependencies=self.dependencies)
 
+    def is_parameter(self, value: Any) -> bool:
+        return isinstance(value, Value) and value.owner is self.body and value in self.body.args
+
+    def note_root_written(self, root: Any, node: gast.AST) -> None:
+        """An in-place write reached `root`'s storage: if it is a parameter, the caller's array."""
+        owner = root.owner if isinstance(root, Value) else None
+        if owner is not None and owner is self.body and root in owner.args:
+            self.written_params.setdefault(self.params[owner.args.index(root)], node)
+
+    def check_distinct_parameters(self) -> None:
+        """`f(x, x)` where f writes into x: Python sees the write through the other parameter too,
+        which the adjoint (written for distinct arrays) does not: check at run time, first thing."""
+        checks = []
+        for name, node in self.written_params.items():
+            loc = self.parsed.loc(node)
+            for other in self.params:
+                if other == name:
+                    continue
+                message = (f"'{name}' and '{other}' share memory, and {self.fn.__name__} writes into '{name}' "
+                           f"(line {loc.line}): pass a copy of one")
+                args = [self.body.args[self.params.index(name)], self.body.args[self.params.index(other)]]
+                checks.append(Op("call", [*args, Const(message)], {}, [Value("distinct")], fn=check_distinct,
+                                 loc=loc))
+        for i, op in enumerate(checks):
+            self.body.insert(i, op)
+
     def unsupported(self, node: gast.AST, what: str, instead: str, parsed: ParsedFunction | None = None) -> UnsupportedSyntaxError:
         loc = (parsed or self.parsed).loc(node)
         return UnsupportedSyntaxError(f"{what} is not supported", loc, hint=instead)
 
 
-class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
+class _FunctionContext(Expressions, ItemWrites, RegionAliasing, ControlFlow, Calls):
     """Lowering state for one Python function body (the top one or an inlined one)."""
 
     def __init__(self, lowering: Lowering, parsed: ParsedFunction, scope: Scope, node: gast.AST, outer_env: dict | None = None):
@@ -98,6 +134,10 @@ class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
         self.top_body: Block | None = None
         """The body block, when this is the top function (its assignments are recorded)."""
         self.loaded_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        self.loaded_names |= {n.target.id for n in gast.walk(node)
+                              if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}  # `h += v` reads h
+        self.env_now: dict = {}
+        """The names as bound where lowering is now (the innermost block's)."""
 
     # -- helpers -----------------------------------------------------------------
     def error(self, node: gast.AST, what: str, instead: str) -> UnsupportedSyntaxError:
@@ -106,11 +146,16 @@ class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
     def at(self, node: gast.AST) -> None:
         self.builder.loc = self.parsed.loc(node)
 
-    def call_op(self, fn: Any, args: list, kwargs: dict, hint: str, spec: tuple = ()) -> Value:
+    def call_op(self, fn: Any, args: list, kwargs: dict, hint: str, spec: tuple = (), view: bool = True) -> Value:
+        """A call op; its result is recorded as a view of its first operand where NumPy may make
+        one (`view=False`: a replayed view, recorded by the caller, or a copy such as `flatten`)."""
         op = Op("call", [self.operand(a) for a in args], {k: self.operand(v) for k, v in kwargs.items()}, [Value(hint)], fn=fn)
         if spec:
             op.attrs["callee_spec"] = spec
-        return self.builder.op(op).result
+        self.builder.op(op)
+        if view:
+            self.lowering.aliasing.note_op(op)
+        return op.result
 
     def operand(self, value: Abstract, node: gast.AST | None = None) -> Any:
         if isinstance(value, (Value, Const, Free)):
@@ -136,16 +181,25 @@ class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
     # -- statements --------------------------------------------------------------
     def body(self, stmts: list[gast.stmt], env: dict) -> Abstract:
         """Lower a function body; returns the abstract value of its (single, final) return."""
-        for stmt in stmts:
-            if isinstance(stmt, gast.Return):
-                self.at(stmt)
-                return self.expr(stmt.value, env) if stmt.value is not None else Const(None)
-            self.stmt(stmt, env)
-        return Const(None)
+        self.lowering.contexts.append(self)
+        self.env_now = env
+        try:
+            for stmt in stmts:
+                if isinstance(stmt, gast.Return):
+                    self.at(stmt)
+                    return self.expr(stmt.value, env) if stmt.value is not None else Const(None)
+                self.stmt(stmt, env)
+            return Const(None)
+        finally:
+            self.lowering.contexts.pop()
 
     def block(self, stmts: list[gast.stmt], env: dict) -> None:
-        for stmt in stmts:
-            self.stmt(stmt, env)
+        saved, self.env_now = self.env_now, env
+        try:
+            for stmt in stmts:
+                self.stmt(stmt, env)
+        finally:
+            self.env_now = saved
 
     def stmt(self, stmt: gast.stmt, env: dict) -> None:
         self.at(stmt)
@@ -180,13 +234,8 @@ class _FunctionContext(Expressions, ItemWrites, ControlFlow, Calls):
         if not isinstance(stmt.target, gast.Name):
             raise self.error(stmt.target, "augmented assignment to an attribute", "assign to a plain name")
         current = self.name(stmt.target, env)
-        checked = self.not_a_view(current, stmt.target.id, stmt)
-        value = self.binary(BINARY[type(stmt.op)], checked, self.expr(stmt.value, env), stmt, stmt.target.id)
-        env[stmt.target.id] = value
-        for other, bound in list(env.items()):
-            if bound is current and other != stmt.target.id and isinstance(current, Value):
-                # `y = h; h += v`: an array is updated in place, so y changes too; a number is not.
-                env[other] = self.call_op(core.updated_alias, [value, current], {}, other)
+        value = self.binary(BINARY[type(stmt.op)], current, self.expr(stmt.value, env), stmt, stmt.target.id)
+        self.write(env, stmt.target.id, current, value, stmt, in_place=False)
 
     def stmt_Assert(self, stmt: gast.Assert, env: dict) -> None:
         condition = self.expr(stmt.test, env)

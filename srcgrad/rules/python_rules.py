@@ -81,13 +81,6 @@ defvjp(
 defvjp(core.setitem_inplace, *lookup(core.setitem).partials)  # the same math as setitem
 defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, np.shape(x), index), None, None)
 defvjp(written_grad_to, lambda g, out, ct, shape, index: written_grad_vjp(g, ct, shape, index), None, None)
-defvjp(core.check_not_view, lambda ct, out, value, base, message: ct, None, None)
-defvjp(
-    core.updated_alias,
-    lambda ct, out, new, old: core.alias_share(ct, old, True),
-    lambda ct, out, new, old: core.alias_share(ct, old, False),
-)
-defvjp(core.alias_share, lambda g, out, ct, old, to_new: core.alias_share(g, old, to_new), None, None)
 defvjp(core.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -5,8 +5,8 @@
 `seeds`), `unbroadcast`, item writes as values (`setitem`), `assert` (`check`), and the
 cotangent bookkeeping of sequences and reductions.
 
-This package is everything generated code imports: it depends on NumPy alone (and
-`srcgrad.errors` for the one error it raises), never on the compiler.
+This package is everything generated code imports: it depends on NumPy alone, never on the
+compiler.
 """
 
 from __future__ import annotations
@@ -239,30 +239,6 @@ def check(condition: Any, message: str) -> None:
     """`assert condition, message` in differentiated code."""
     if not condition:
         raise AssertionError(message)
-
-
-@primitive
-def check_not_view(value: Any, base: Any, message: str) -> Any:
-    """`value`, unless it is a view of `base`: then an in-place update of it would also change
-    `base`, which the adjoint cannot follow, so this raises instead of giving a wrong gradient."""
-    if isinstance(value, np.ndarray) and isinstance(base, np.ndarray) and np.shares_memory(value, base):
-        from ..errors import SrcgradError
-
-        raise SrcgradError(message)
-    return value
-
-
-@primitive
-def updated_alias(new: Any, old: Any) -> Any:
-    """After `h += v` where h's value is also another name's: that name sees the update when the
-    value is an array (updated in place) and keeps `old` when it is a number (h is rebound)."""
-    return new if isinstance(old, np.ndarray) else old
-
-
-@primitive
-def alias_share(ct: Any, old: Any, to_new: bool) -> Any:
-    """The cotangent of `updated_alias` for `new` (to_new) or for `old`: all or nothing."""
-    return ct if isinstance(old, np.ndarray) == to_new else np.zeros_like(ct)
 
 
 @primitive

@@ -1,0 +1,177 @@
+"""NumPy's aliasing, as the front end follows it: which values are views of which.
+
+Lowering functionalizes in-place writes (frontend/item_writes.py): the IR never mutates, so a
+write through one name must reach every other name of the same storage. This module owns the
+facts that make that possible: for each value that is a view, the value it views (its
+*parent*), the view op and its operands (so the view can be replayed from a new version of the
+parent), and whether NumPy makes it a view always (a slice, a transpose) or only sometimes (a
+`reshape` copies what it cannot view; an integer index into a 1-D array gives a number). For
+the latter, a run-time test (`is_view_of`) is placed right after the op that made the view, where
+it sees exactly the values Python saw.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import SrcgradError
+from ..ir import Const, Op, Value
+from ..runtime.views import array_split_piece, is_view_of, split_piece
+
+VIEW_NAMES = {
+    operator.getitem: "getitem", np.transpose: "transpose", np.swapaxes: "swapaxes", np.moveaxis: "moveaxis",
+    np.reshape: "reshape", np.ravel: "ravel", np.squeeze: "squeeze", np.expand_dims: "expand_dims",
+    np.asarray: "asarray", np.atleast_1d: "atleast_1d", np.atleast_2d: "atleast_2d", np.atleast_3d: "atleast_3d",
+    split_piece: "split", array_split_piece: "array_split",
+}  # fmt: skip
+"""View ops a write can reach through, and the name `runtime.views.write_view` knows them by."""
+
+ALWAYS_VIEWS = {np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.expand_dims, split_piece, array_split_piece}
+"""Views of any array argument (the other view ops may copy, or give a number)."""
+
+READ_ONLY_VIEWS = {np.broadcast_to, np.diagonal}
+"""Views NumPy refuses to write through."""
+
+SPLITS = {np.split: split_piece, np.array_split: array_split_piece}
+
+LAYOUT_DEPENDENT = {np.reshape, np.ravel}
+"""Views only when the array's memory layout allows (else copies)."""
+
+
+@dataclass
+class View:
+    """`value` is `fn(parent, *args, **kwargs)`, a view of `parent` (`fn` None: a view of it that
+    srcgrad cannot replay)."""
+
+    parent: Value
+    fn: Any
+    args: list
+    kwargs: dict = field(default_factory=dict)
+    always: bool = True
+    """A view whenever the parent is an array; else a run-time test decides (`Aliasing.test`)."""
+    made_by: Op | None = None
+    """The op that made it (for errors), or None."""
+    read_only: bool = False
+
+    def rebased(self, parent: Value) -> View:
+        return replace(self, parent=parent)
+
+    def same_as(self, other: View) -> bool:
+        """The same view of the same-named parent: replayable from either."""
+        return (self.fn is other.fn and self.fn is not None and self.always == other.always
+                and self.read_only == other.read_only
+                and len(self.args) == len(other.args) and all(_same(a, b) for a, b in zip(self.args, other.args))
+                and self.kwargs.keys() == other.kwargs.keys()
+                and all(_same(self.kwargs[k], other.kwargs[k]) for k in self.kwargs))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Const) and isinstance(b, Const):
+        try:
+            return type(a.value) is type(b.value) and bool(a.value == b.value)
+        except (TypeError, ValueError):
+            return False
+    return a is b
+
+
+def _basic_slice_index(index: Any) -> bool:
+    """An index of slices, None and Ellipsis only: its result is always a view of an array."""
+    if isinstance(index, tuple):
+        return all(_basic_slice_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, slice)
+
+
+def _may_view_index(index: Any) -> bool:
+    """An index whose result may be a view (basic indexing), not certainly a copy (advanced)."""
+    if isinstance(index, tuple):
+        return all(_may_view_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, (slice, int, np.integer)) and not isinstance(index, bool)
+
+
+class Aliasing:
+    """The views among one function's values (and everything inlined into it)."""
+
+    def __init__(self) -> None:
+        self._views: dict[int, tuple[Value, View]] = {}
+        self._written: dict[int, Value] = {}
+
+    def note_written(self, value: Any) -> None:
+        """`value` is a version of a parameter's array that an in-place write made: a new array in
+        the adjoint, compact, where the caller's array (which Python writes) may be strided.
+        Every other array is made compact by NumPy, and its versions keep its layout (`np.copy`)."""
+        if isinstance(value, Value):
+            self._written[id(value)] = value
+
+    def is_written(self, value: Any) -> bool:
+        return isinstance(value, Value) and self._written.get(id(value)) is value
+
+    def of(self, value: Any) -> View | None:
+        entry = self._views.get(id(value)) if isinstance(value, Value) else None
+        return entry[1] if entry is not None and entry[0] is value else None
+
+    def record(self, value: Value, view: View) -> None:
+        self._views[id(value)] = (value, view)
+
+    def root(self, value: Any) -> Any:
+        """The value whose storage `value` shares (itself, if it is not a view)."""
+        seen = 0
+        while (view := self.of(value)) is not None and seen < 1000:
+            value, seen = view.parent, seen + 1
+        return value
+
+    def note_op(self, op: Op) -> None:
+        """Record the result of a call op as a view of its first operand, where it may be one."""
+        fn, args = op.fn, op.args
+        if op.kind != "call" or not args or not isinstance(args[0], Value) or not op.results:
+            return
+        result = op.results[0]
+        if fn in READ_ONLY_VIEWS:
+            self.record(result, View(args[0], fn, args[1:], dict(op.kwargs), True, op, read_only=True))
+            return
+        if fn is np.array and isinstance(op.kwargs.get("copy"), Const) and op.kwargs["copy"].value is False:
+            self.record(result, View(args[0], np.asarray, [], {}, False, op))
+            return
+        if fn is operator.getitem and len(args) == 2:
+            source = args[0].owner if isinstance(args[0].owner, Op) else None
+            index = args[1]
+            if source is not None and source.kind == "call" and source.fn in SPLITS and isinstance(index, Const) \
+                    and isinstance(index.value, int) and isinstance(source.args[0], Value):
+                # p, q = np.split(a, 2): each piece is a view of `a`
+                piece = SPLITS[source.fn]
+                self.record(result, View(source.args[0], piece, [index, *source.args[1:]], dict(source.kwargs),
+                                         True, op))
+                return
+            if isinstance(index, Const):
+                if isinstance(index.value, str) or not _may_view_index(index.value):
+                    return  # params["W"], a fancy index: not a view srcgrad follows
+                always = _basic_slice_index(index.value)
+                self.record(result, View(args[0], fn, [index], {}, always, op))
+                return
+            if isinstance(index, Value) and index.owner is not None and getattr(index.owner, "fn", None) is builtins.slice:
+                self.record(result, View(args[0], fn, [index], {}, True, op))
+                return
+            self.record(result, View(args[0], fn, [index], {}, False, op))  # decided at run time
+            return
+        if fn in VIEW_NAMES:
+            self.record(result, View(args[0], fn, list(args[1:]), dict(op.kwargs), fn in ALWAYS_VIEWS, op))
+
+    def test(self, value: Value, view: View, builder: Any) -> Value:
+        """The run-time test that `value` really is a view of `view.parent`, at the builder's
+        insertion point. Lowering keeps every value with such a record the result of its view op
+        on its parent (a write through it replays the view from the new parent), so the adjoint's
+        values share memory exactly where Python's do."""
+        made = view.made_by
+        if view.fn in LAYOUT_DEPENDENT and self.is_written(self.root(view.parent)):
+            # Whether NumPy viewed or copied depends on the memory layout Python's array had after
+            # the write, which the adjoint's new version of it need not share.
+            name = getattr(view.fn, "__name__", "reshape")
+            raise SrcgradError(f"a write that reaches '{value.hint}', a {name} of an array written in place "
+                               f"before it (a parameter): NumPy views or copies it depending on the caller's "
+                               f"memory layout, which srcgrad cannot follow there", made.loc if made is not None else builder.loc,
+                               hint=f"{name} before the first write, or {name} a copy of the array")
+        return builder.call(is_view_of, value, view.parent, hint=f"{value.hint}_is_view")

@@ -1,0 +1,288 @@
+"""NumPy's aliasing, exactly: a write through any name of an array reaches every other name of it.
+
+Each program writes in place through a view (a slice, a row, `.T`, `ravel`, `np.asarray`,
+`np.split`, a view of a view, a helper's parameter) or writes the base while a view of it is
+alive. The adjoint's forward value must be Python's, bit for bit, and its gradient must match
+central finite differences (optimize on and off, float64 and float32).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+from gradcheck import check
+
+
+def view_sees_base_write(x):
+    a = x * 1.0
+    v = a[1:]
+    a *= 2.0  # v sees this write in NumPy
+    return np.sum(v * x[1:])
+
+
+def rows_read_from_live_array(x):
+    a = np.outer(x, x)
+    s = 0.0
+    for r in a:  # each row is read from the live `a`, and stays a view of it
+        a += 1.0
+        s = s + np.sum(r * r)
+    return s
+
+
+def asarray_is_the_array(x):
+    a = x * 1.0
+    b = np.asarray(a)
+    a += x
+    return np.sum(b * x)
+
+
+def list_holds_the_array(x):
+    a = x * 1.0
+    items = [a, x]
+    a += x
+    return np.sum(items[0] * items[1])
+
+
+def split_pieces_are_views(x):
+    a = x * 1.0
+    p, q = np.split(a, 2)
+    p *= 3.0
+    q += x[:2]
+    return np.sum(a * x)
+
+
+def view_of_a_view(x):
+    a = x * 1.0
+    v = a[1:]
+    w = v[1:]
+    a *= 2.0
+    w += x[2:]
+    return np.sum(a * x) + np.sum(v * v)
+
+
+def enumerate_rows_and_column_write(x):
+    a = np.outer(x, x)
+    s = 0.0
+    for i, r in enumerate(a):
+        a[:, 0] += x[i]
+        s = s + np.sum(r * x)
+    return s
+
+
+def scale(arr, s):
+    arr *= s
+
+
+def helper_scales_its_argument(x):
+    a = x * 1.0
+    scale(a, 3.0)
+    return np.sum(a * x)
+
+
+def rows_written_in_place(x):
+    a = np.outer(x, x)
+    for r in a:
+        r *= r
+    return np.sum(a * x)
+
+
+def write_through_transpose(x):
+    a = np.outer(x, x)
+    t = a.T
+    t[0] = x
+    return np.sum(a * a)
+
+
+def write_through_ravel(x):
+    a = np.outer(x, x)
+    b = a.ravel()
+    b[0] = 7.0 * x[0]
+    return np.sum(a * a)
+
+
+def augment_a_slice(x):
+    a = x * 1.0
+    v = a[:2]
+    v += x[1:3]
+    return np.sum(a * x)
+
+
+def view_alive_across_item_write(x):
+    a = x * 1.0
+    v = a[1:3]
+    a[1] = 5.0 * x[0]
+    return np.sum(v * v) + np.sum(a)
+
+
+def reshape_then_transpose(x):
+    a = x * 1.0
+    t = a.reshape(2, 2).T
+    t[0] = x[:2] * 3.0
+    return np.sum(a * a)
+
+
+def view_written_in_while(x):
+    a = np.outer(x, x)
+    v = a[1:, 1:]
+    k = 0
+    while k < 3 and np.sum(v) < 100.0:
+        v *= 1.5
+        k += 1
+    return np.sum(a * a)
+
+
+def view_written_in_branch(x):
+    a = np.outer(x, x)
+    v = a[:, 0]
+    if x[0] > 0:
+        v += x
+    else:
+        a[0] = 1.0
+    return np.sum(v * v) + np.sum(a)
+
+
+def view_of_row_in_loop_carried(x):
+    a = np.outer(x, x)
+    top = a[0]
+    for i in range(3):
+        a[1:] *= 0.5
+        top += x * i
+    return np.sum(top * top) + np.sum(a)
+
+
+def alias_of_number_is_rebound(x):
+    h = np.sum(x)
+    y = h
+    h += 1.0  # a number: only h changes
+    return y * h
+
+
+def alias_of_array_sees_update(x):
+    h = x * 1.0
+    y = h
+    h += 1.0  # an array: y is h, and sees it
+    return np.sum(y * h)
+
+
+def reshape_after_write(x):
+    a = np.outer(x, x).T * 1.0  # Fortran order: its ravel copies
+    a[0] = x
+    b = a.ravel()
+    b[0] = 3.0
+    c = a.T.reshape(-1)  # a view
+    c[1] = 4.0 * x[2]
+    return np.sum(a * a) + np.sum(b * x[0])
+
+
+def integer_row_of_vector_is_a_number(x):
+    a = x * 1.0
+    e = a[0]  # a NumPy scalar, not a view
+    e += 2.0
+    return e * np.sum(a)
+
+
+PROGRAMS = [
+    view_sees_base_write, rows_read_from_live_array, asarray_is_the_array, list_holds_the_array,
+    split_pieces_are_views, view_of_a_view, enumerate_rows_and_column_write, helper_scales_its_argument,
+    rows_written_in_place, write_through_transpose, write_through_ravel, augment_a_slice,
+    view_alive_across_item_write, reshape_then_transpose, view_written_in_while, view_written_in_branch,
+    view_of_row_in_loop_carried, alias_of_number_is_rebound, alias_of_array_sees_update,
+    integer_row_of_vector_is_a_number, reshape_after_write,
+]
+X = np.array([0.3, -0.7, 1.1, 0.5])
+
+
+@pytest.mark.parametrize("fn", PROGRAMS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [X, -X[::-1]], ids=["x", "reversed"])
+def test_forward_value_is_pythons_bit_for_bit(fn, x):
+    value, _ = srcgrad.value_and_grad(fn)(x.copy())
+    raw, _ = srcgrad.value_and_grad(fn, optimize=False)(x.copy())
+    expected = fn(x.copy())
+    assert value == expected and raw == expected
+
+
+@pytest.mark.parametrize("fn", PROGRAMS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradient_matches_finite_differences(fn, dtype):
+    check(fn, (X.astype(dtype),))
+
+
+def param_written(x, y):
+    x[0] = 2.0 * y[1]
+    return np.sum(x * y)
+
+
+def test_a_function_writing_its_parameter_mutates_the_callers_array_the_adjoint_never_does():
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    x_before = x.copy()
+    gx, gy = srcgrad.grad(param_written, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(x, x_before)  # the adjoint left the caller's array alone
+    np.testing.assert_allclose(gx, [0.0, -1.0, 2.0])  # w.r.t. x's value on entry: x[0] is overwritten
+    np.testing.assert_allclose(gy, [2.0 * y[1], 2.0 + 2.0 * y[0], 3.0])  # x[0] = 2 y[1] feeds y too
+    param_written(x, y)
+    assert x[0] == -2.0  # the original runs unchanged, and writes the caller's array
+
+
+def test_one_array_passed_for_two_parameters_that_a_write_reaches_is_refused():
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="'x' and 'y' share memory, and param_written writes into 'x'"):
+        srcgrad.grad(param_written)(x, x)
+    with pytest.raises(ValueError, match="share memory"):
+        srcgrad.grad(param_written)(x, x[::-1])
+
+
+def write_through_broadcast(x):
+    a = x * 1.0
+    b = np.broadcast_to(a, (2, 3))
+    b[0] += 1.0
+    return np.sum(b)
+
+
+def reshape_of_written_parameter(x):
+    x[0] = 1.0
+    b = x.reshape(2, 2)
+    b[0] = 3.0
+    return np.sum(x)
+
+
+def row_rebound_inside_loop(x):
+    a = np.outer(x, x)
+    r = a[0]
+    for i in range(2):
+        r = r * 2.0  # no longer a view of a
+        a += 1.0
+    return np.sum(r) + np.sum(a)
+
+
+def test_a_write_through_a_read_only_view_is_a_located_error():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writing into 'b', a read-only view \(np.broadcast_to\)"):
+        srcgrad.grad(write_through_broadcast)(np.ones(3))
+
+
+def test_a_reshape_of_a_written_parameter_is_a_located_error():
+    """Whether it views depends on the caller's memory layout, which the adjoint's new version of
+    the parameter does not keep."""
+    with pytest.raises(srcgrad.SrcgradError, match="a reshape of an array written in place before it") as info:
+        srcgrad.grad(reshape_of_written_parameter)(np.ones(4))
+    assert "test_aliasing.py" in str(info.value) and "b = x.reshape(2, 2)" in str(info.value)
+
+
+def test_a_name_rebound_in_a_loop_stops_being_a_view():
+    x = np.array([0.3, -0.7, 1.1])
+    value, _ = srcgrad.value_and_grad(row_rebound_inside_loop)(x.copy())
+    assert value == row_rebound_inside_loop(x.copy())
+    check(row_rebound_inside_loop, (x,))
+
+
+def no_writes(x, W):
+    h = x
+    for i in range(3):
+        h = np.tanh(h @ W)
+    return np.sum(h)
+
+
+def test_programs_without_writes_carry_nothing_more():
+    source = srcgrad.show(no_writes, optimize=False)
+    assert "is_view" not in source and "write_view" not in source and "is_array" not in source
