@@ -147,16 +147,24 @@ def load(source: str, tmp_path) -> object:
     return module.f
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=4, max_size=4))
 def test_forward_value_equals_pythons(tmp_path, seed, signs):
+    """Bit for bit, or a located refusal (never a wrong number); the gradient matches central
+    differences where the program is smooth."""
     source = ProgramWriter(random.Random(seed)).program()
     f = load(source, tmp_path)
     x = np.array([0.3, 0.7, 1.1, 0.5]) * np.array(signs)
     expected = f(x.copy())
     try:
-        value, _ = srcgrad.value_and_grad(f)(x.copy())
+        value, grad = srcgrad.value_and_grad(f)(x.copy())
         raw, _ = srcgrad.value_and_grad(f, optimize=False)(x.copy())
     except srcgrad.SrcgradError as error:
-        pytest.fail(f"refused:\n{source}\n{error}")
+        assert error.loc is not None and error.loc.file.endswith(".py") and error.hint, f"{source}\n{error}"
+        return
     assert value == expected and raw == expected, f"\n{source}\nsrcgrad {value!r} / {raw!r}, Python {expected!r}"
+    v = np.array([0.6, -0.2, 0.9, -0.4])
+    fd = [(f(x + h * v) - f(x - h * v)) / (2 * h) for h in (1e-6, 1e-4)]
+    if abs(fd[0] - fd[1]) <= 1e-5 * max(1.0, abs(fd[0])):  # no kink of max/min within the step
+        assert abs(grad @ v - fd[0]) <= 1e-5 * max(1.0, abs(fd[0])), f"\n{source}\n{grad @ v} vs {fd[0]}"

@@ -57,6 +57,9 @@ class View:
     made_by: Op | None = None
     """The op that made it (for errors), or None."""
     read_only: bool = False
+    candidate: tuple[str, View] | None = None
+    """For a view srcgrad cannot replay (`fn` None) made by a merge where some ways had a view:
+    the name and view one way had (what a loop's next lowering may assume)."""
 
     def rebased(self, parent: Value) -> View:
         return replace(self, parent=parent)

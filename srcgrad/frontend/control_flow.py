@@ -72,8 +72,11 @@ class ControlFlow:
             chosen = stmt.body if _truthy(cond) else stmt.orelse
             self.block(chosen, env)
             return
+        self.retrying(env, stmt, lambda extra: self.lower_if(stmt, env, cond, extra))
+
+    def lower_if(self, stmt: gast.If, env: dict, cond: Abstract, extra: list[str]) -> None:
         names = self.live_names(stmt, stmt.body + stmt.orelse, env)
-        names += [n for n in self.storage_names(stmt.body + stmt.orelse, env) if n not in names]
+        names += [n for n in self.storage_names(stmt.body + stmt.orelse, env) + extra if n not in names]
         self.at(stmt)
         op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
         envs = []
@@ -135,12 +138,16 @@ class ControlFlow:
                 self.assign(stmt.target, item, env)
                 self.block(stmt.body, env)
             return
+        self.retrying(env, stmt, lambda extra: self.lower_for(stmt, env, iteration, extra))
+
+    def lower_for(self, stmt: gast.For, env: dict, iteration: tuple, extra: list[str]) -> None:
         _, start, stop, step, reverse, item = iteration
         target_names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
         used_after = self.loaded_outside(stmt)
         names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
         names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
-        names += [n for n in self.storage_names(stmt.body, env, tuple(target_names)) if n not in names and n not in target_names]
+        names += [n for n in self.storage_names(stmt.body, env, tuple(target_names)) + extra
+                  if n not in names and n not in target_names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
@@ -150,14 +157,14 @@ class ControlFlow:
         op.attrs["reverse"] = reverse
         body_env = dict(env)
         body_env.update(zip(names, args))
-        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt.body)
+        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt)
         saved, saved_env = self.builder, self.env_now
         self.builder = Builder(body, saved.loc)
         self.env_now = body_env
         self.at(stmt.target)
         self.assign(stmt.target, _item(item, index), body_env)
         self.block(stmt.body, body_env)
-        self.check_carried_views(kept, body_env, stmt)
+        self.check_carried_views(kept, names, env, body_env, stmt)
         self.at(stmt)
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
         self.builder, self.env_now = saved, saved_env
@@ -254,8 +261,11 @@ class ControlFlow:
         cond = self.expr(stmt.test, env)
         if isinstance(cond, (Const, Static)) and not _truthy(cond):
             return
+        self.retrying(env, stmt, lambda extra: self.lower_while(stmt, env, cond, extra))
+
+    def lower_while(self, stmt: gast.While, env: dict, cond: Abstract, extra: list[str]) -> None:
         names = self.live_names(stmt, stmt.body, env)
-        names += [n for n in self.storage_names(stmt.body, env) if n not in names]
+        names += [n for n in self.storage_names(stmt.body, env) + extra if n not in names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
@@ -263,11 +273,11 @@ class ControlFlow:
         op = Op("while", [self.operand(cond), *inits], regions=[body])
         body_env = dict(env)
         body_env.update(zip(names, args))
-        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt.body)
+        kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt)
         saved = self.builder
         self.builder = Builder(body, saved.loc)
         self.block(stmt.body, body_env)
-        self.check_carried_views(kept, body_env, stmt)
+        self.check_carried_views(kept, names, env, body_env, stmt)
         self.at(stmt.test)
         saved_env, self.env_now = self.env_now, body_env
         new_cond = self.operand(self.expr(stmt.test, body_env))

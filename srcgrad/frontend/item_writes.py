@@ -230,11 +230,17 @@ class RegionAliasing:
         aliasing = self.lowering.aliasing
         roots = {id(aliasing.root(leaf)): aliasing.root(leaf) for w in written if w in env
                  for leaf in _leaves(env[w]) if isinstance(leaf, Value)}
-        for root in roots.values():
-            if not any(leaf is root for bound in env.values() for leaf in _leaves(bound)):
-                # views of an array no name holds any more (`v = a[1:]; a = a * 2`): the region
-                # carries that array under a hidden name, so writes after it still reach it
-                env[f".storage{len([k for k in env if k.startswith('.storage')])}"] = root
+        bound_values = {id(leaf) for bound in env.values() for leaf in _leaves(bound)}
+        for leaf in [leaf for bound in list(env.values()) for leaf in _leaves(bound)]:
+            if not isinstance(leaf, Value) or id(aliasing.root(leaf)) not in roots:
+                continue
+            for base in self._chain(leaf):
+                if id(base) not in bound_values:
+                    # an array no name holds any more, that a view still reaches (`v = a[1:];
+                    # w = v[:2]; v = v * 2`): the region carries it under a hidden name, so
+                    # writes reach through it there and after
+                    env[f".storage{len([k for k in env if k.startswith('.storage')])}"] = base
+                    bound_values.add(id(base))
         return [n for n, bound in env.items()
                 if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound))]
 
@@ -258,13 +264,23 @@ class RegionAliasing:
         return any(isinstance(n, gast.AugAssign) or isinstance(n, gast.Call)
                    or (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) for n in gast.walk(node))
 
-    def carry_views(self, names: list[str], entry: dict, body_env: dict, args: dict, stmts: list[gast.stmt]) -> list:
+    def carry_views(self, names: list[str], entry: dict, body_env: dict, args: dict, loop: gast.AST) -> list:
         """Inside a loop body, a carried name that was a view of (or the same value as) another carried
-        name on entry is so again, if neither is rebound in the body. Returns what to check at its end."""
+        name on entry is so again, if neither is rebound in the body; so is one unbound on entry that
+        an earlier lowering of the body found to end as a view. Returns what to check at its end."""
         aliasing = self.lowering.aliasing
-        rebound = _rebound_names(stmts)
+        rebound = _rebound_names(loop.body)
         kept = []
+        for n, assumption in self.lowering.assumed_views.get(id(loop), {}).items():
+            if assumption is None:
+                continue  # assumed once, and it did not hold
+            m, view = assumption
+            if n in args and m in args:
+                aliasing.record(args[n], view.rebased(args[m]))
+                kept.append((n, m, view))
         for n in names:
+            if any(n == k for k, _, _ in kept):
+                continue
             if n in entry and (aliasing.is_written(aliasing.root(entry[n]))
                                or self.lowering.is_parameter(aliasing.root(entry[n]))):
                 aliasing.note_written(args[n])  # a version of a parameter some trip may have written
@@ -285,8 +301,31 @@ class RegionAliasing:
                     break
         return kept
 
-    def check_carried_views(self, kept: list, body_env: dict, node: gast.AST) -> None:
+    def check_carried_views(self, kept: list, names: list[str], entry: dict, body_env: dict,
+                            node: gast.AST) -> None:
+        """At a loop body's end: what the body start assumed holds; a name unbound on entry that ends
+        as a view of another carried name is lowered again assuming it (each trip but the first
+        starts with it so, and the first cannot read it)."""
         aliasing = self.lowering.aliasing
+        assumed = self.lowering.assumed_views.setdefault(id(node), {})
+        found = False
+        for n in names:
+            view = aliasing.of(body_env.get(n))
+            if n in entry or n in assumed or view is None or any(n == k for k, _, _ in kept):
+                continue
+            if view.fn is None and view.candidate is not None and view.candidate[0] in names:
+                parent, view = view.candidate
+            elif view.fn is not None:
+                parent = next((m for m in names if m != n and body_env.get(m) is view.parent), None)
+            else:
+                continue
+            loop_body = self.builder.block
+            if parent is not None and all(not isinstance(a, Value) or not is_inside(defining_block(a), loop_body)
+                                          for a in [*view.args, *view.kwargs.values()]):
+                assumed[n] = (parent, view)
+                found = True
+        if found:
+            raise _Uncarried([], again=True)
         for n, m, view in kept:
             value, parent = body_env.get(n), body_env.get(m)
             if view is None:
@@ -294,6 +333,9 @@ class RegionAliasing:
             else:
                 now = aliasing.of(value)
                 held = now is not None and now.parent is parent and now.same_as(view)
+            if not held and assumed.get(n) is not None:
+                assumed[n] = None  # lower the body again without assuming it
+                raise _Uncarried([], again=True)
             if not held:
                 raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
                                  f"take a copy before the loop: {n} = {n}.copy()")
@@ -325,11 +367,13 @@ class RegionAliasing:
                 continue
             first = next(k for k, view in enumerate(views) if view is not None)
             root = aliasing.root(values[first])
+            candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None
+                              for m in env if m != n and way.get(m) is view.parent), None)
             owner = next((m for m in names if ways[first].get(m) is root), None)
             if owner is not None:
-                aliasing.record(env[n], View(env[owner], None, []))
+                aliasing.record(env[n], View(env[owner], None, [], candidate=candidate))
             elif all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
-                aliasing.record(env[n], View(root, None, []))
+                aliasing.record(env[n], View(root, None, [], candidate=candidate))
 
     def _visible_after(self, view: View) -> bool:
         """Whether `view` can be replayed where lowering is now, after a region: its operands are not
@@ -340,14 +384,45 @@ class RegionAliasing:
                    for a in operands)
 
     def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
-        """A write inside a region reached a name the region does not carry: never silently lose it."""
-        for n, value in before.items():
-            if n in names or n.startswith("."):
-                continue
-            for p in paths:
-                if n in p and p[n] is not value and not isinstance(p[n], LocalFunction):
-                    raise self.error(node, f"a write inside this block that reaches '{n}' through another name",
-                                     f"make the write at the top level of the function, or copy '{n}' first")
+        """A write inside a region reached a name the region does not carry (through a view made
+        inside it): lower the region again, carrying it (`retrying`)."""
+        missed = [n for n, value in before.items() if n not in names and not n.startswith(".iter")
+                  and any(n in p and p[n] is not value and not isinstance(p[n], LocalFunction) for p in paths)]
+        if missed:
+            raise _Uncarried(missed)
+
+    def retrying(self, env: dict, node: gast.AST, lower: Callable[[list[str]], None]) -> None:
+        """Lower a region; if a write inside it reached names it did not carry, lower it again
+        carrying them too, from the same state (the failed attempt's ops are dropped)."""
+        extra: list[str] = []
+        while True:
+            saved = (dict(env), {k: list(v) for k, v in self.lowering.bindings.items()}, self.builder,
+                     self.builder.block, len(self.builder.block.ops), self.env_now, self.builder.loc)
+            try:
+                lower(extra)
+                return
+            except _Uncarried as missed:
+                new = [n for n in missed.names if n not in extra]
+                again = missed.again
+                env.clear()
+                env.update(saved[0])
+                self.lowering.bindings.clear()
+                self.lowering.bindings.update(saved[1])
+                self.builder, self.env_now = saved[2], saved[5]
+                self.builder.loc = saved[6]
+                del saved[3].ops[saved[4]:]
+                if not new and not again:
+                    raise self.error(node, f"a write inside this block that reaches '{missed.names[0]}' "
+                                           "through another name", f"copy '{missed.names[0]}' before the block")
+                extra += new
+
+
+class _Uncarried(Exception):
+    """A region's write reached names it does not carry (caught by `retrying`)."""
+
+    def __init__(self, names: list[str], again: bool = False):
+        super().__init__(names)
+        self.names, self.again = names, again
 
 
 def _rebound_names(stmts: list[gast.stmt]) -> set[str]:

@@ -51,6 +51,8 @@ class Lowering:
         self.aliasing = Aliasing()
         self.written_params: dict[str, gast.AST] = {}
         """The function's parameters an in-place write reaches (by name), and the first such write."""
+        self.assumed_views: dict[int, dict] = {}
+        """Per loop: names unbound on entry that its body leaves as views (see item_writes.py)."""
         self.contexts: list[_FunctionContext] = []
         """The function bodies being lowered, outermost first (the caller of an inlined helper
         included): their live names are what a write can reach."""
