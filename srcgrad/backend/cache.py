@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import types
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,33 @@ def directory() -> Path:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "srcgrad"
+
+
+_WARNED: set[str] = set()
+
+
+def usable_directory() -> Path | None:
+    """The cache directory, made private to this user (0700) if new; None (memory only, with one
+    warning per directory) if another user owns it or others may write to it: generated code
+    is executed from there, so nobody else may be able to put code in it."""
+    folder = directory()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
+    except OSError:
+        return None
+    problem = None
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        problem = "is owned by another user"
+    elif status.st_mode & 0o022:
+        problem = "is writable by other users"
+    if problem is None:
+        return folder
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        warnings.warn(f"srcgrad: not using the cache directory {folder}: it {problem}; generated code is kept "
+                      f"in memory only (set SRCGRAD_CACHE_DIR to a private directory)", RuntimeWarning, stacklevel=3)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -67,10 +95,13 @@ def reachable_sources(fn: Any) -> list[str]:
         module = getattr(f, "__module__", "") or ""
         if module.split(".")[0] in ("numpy", "scipy") or module.startswith(_SRCGRAD_INTERNALS):
             return  # covered by the versions (and srcgrad's own source) in the key
+        # Where it sits matters too: the generated text's `# grad of:` comments, header and messages
+        # carry `file:line`, so lines added above a function (or one source in two scripts) is a new key.
+        where = f"{os.path.abspath(f.__code__.co_filename)}:{f.__code__.co_firstlineno}"
         try:
-            sources.append(f"{module}.{f.__qualname__}\n{inspect.getsource(f.__code__)}")
+            sources.append(f"{module}.{f.__qualname__} at {where}\n{inspect.getsource(f.__code__)}")
         except (OSError, TypeError):
-            sources.append(f"{module}.{f.__qualname__}:<no source>")
+            sources.append(f"{module}.{f.__qualname__} at {where}:<no source>")
         names: set[str] = set()
         stack = [f.__code__]
         while stack:
@@ -118,6 +149,8 @@ def entry_path(cache_key: str) -> Path:
 
 def load(cache_key: str) -> tuple[str, dict, Path] | None:
     """The cached module text and metadata, or None if absent or not exactly what was written."""
+    if usable_directory() is None:
+        return None
     path = entry_path(cache_key)
     try:
         text = path.read_text(encoding="utf-8")
@@ -141,13 +174,20 @@ def store(cache_key: str, module_text: str, meta: dict) -> Path | None:
     """Write an entry atomically; returns its path, or None if the directory is not writable."""
     rest = f"# srcgrad-meta {json.dumps(meta, sort_keys=True)}\n{module_text}"
     text = f"{MAGIC} key={cache_key} sha256={_checksum(rest)}\n{rest}"
-    folder = directory()
+    folder = usable_directory()
+    if folder is None:
+        return None
+    tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".adjoint_", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=".adjoint_", suffix=".tmp", dir=folder)  # mode 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, entry_path(cache_key))
-    except OSError:
+    except OSError:  # a full disk, a read-only directory: the gradient is still compiled in memory
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         return None
     return entry_path(cache_key)

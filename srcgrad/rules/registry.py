@@ -123,7 +123,9 @@ def register_vjp(fn: Any, rule: Callable[..., tuple] | None = None) -> Any:
         import hashlib
 
         try:
-            text = inspect.getsource(rule)
+            code = getattr(rule, "__code__", None)
+            where = f"{code.co_filename}:{code.co_firstlineno}\n" if code is not None else ""
+            text = where + inspect.getsource(rule)  # its position too: inlined, it is quoted by file:line
         except (OSError, TypeError):
             text = repr(rule)
         _NONDIFFERENTIABLE.discard(_key(fn))
