@@ -176,6 +176,41 @@ def reshape_after_write(x):
     return np.sum(a * a) + np.sum(b * x[0])
 
 
+def scale_rows(arr, s):
+    for i in range(2):
+        arr[i] *= s
+
+
+def helper_writes_in_a_loop(x):
+    a = x * 1.0
+    b = a[1:]
+    scale_rows(a, 3.0)
+    return np.sum(a * x) + np.sum(b * b)
+
+
+def bump_if_positive(arr, c):
+    if c > 0:
+        arr += c
+
+
+def helper_writes_in_a_branch(x):
+    a = x * 1.0
+    bump_if_positive(a, x[0] * x[0])
+    return np.sum(a * x)
+
+
+def bump_through_view(arr):
+    for i in range(2):
+        v = arr[1:]
+        v += arr[0]
+
+
+def helper_writes_through_a_view_in_a_loop(x):
+    a = x * 1.0
+    bump_through_view(a)
+    return np.sum(a * x)
+
+
 def integer_row_of_vector_is_a_number(x):
     a = x * 1.0
     e = a[0]  # a NumPy scalar, not a view
@@ -189,7 +224,8 @@ PROGRAMS = [
     rows_written_in_place, write_through_transpose, write_through_ravel, augment_a_slice,
     view_alive_across_item_write, reshape_then_transpose, view_written_in_while, view_written_in_branch,
     view_of_row_in_loop_carried, alias_of_number_is_rebound, alias_of_array_sees_update,
-    integer_row_of_vector_is_a_number, reshape_after_write,
+    integer_row_of_vector_is_a_number, reshape_after_write, helper_writes_in_a_loop, helper_writes_in_a_branch,
+    helper_writes_through_a_view_in_a_loop,
 ]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
@@ -286,3 +322,18 @@ def no_writes(x, W):
 def test_programs_without_writes_carry_nothing_more():
     source = srcgrad.show(no_writes, optimize=False)
     assert "is_view" not in source and "write_view" not in source and "is_array" not in source
+
+
+def row_at_break(x):
+    a = np.outer(x, x)
+    for k, row in enumerate(a):
+        if np.sum(row) > 0.5:
+            break
+    return np.sum(row * row) + k
+
+
+def test_a_loop_target_keeps_the_item_of_the_trip_that_broke():
+    for x in (X, -X, np.array([0.1, 0.2, 0.1, 0.3])):
+        value, _ = srcgrad.value_and_grad(row_at_break)(x.copy())
+        assert value == row_at_break(x.copy())
+        check(row_at_break, (x,))

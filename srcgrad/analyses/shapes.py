@@ -153,10 +153,12 @@ def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
         shapes.union(out, args[0])
     elif fn in ELEMENTWISE_BINARY and len(args) == 2:
         x, y = args
+        # The result is shaped like an operand when the other is a scalar (or shaped the same);
+        # an operand srcgrad knows nothing of (a global array, a constant array) is neither.
         if shapes.is_scalar(y) or shapes.same(x, y):
-            shapes.union(out, x) if isinstance(x, Value) else shapes.mark_scalar(out)
+            _join(shapes, out, x)
         elif shapes.is_scalar(x):
-            shapes.union(out, y) if isinstance(y, Value) else shapes.mark_scalar(out)
+            _join(shapes, out, y)
     elif fn in FULL_REDUCTIONS and "axis" not in op.kwargs and len(args) == 1 and "keepdims" not in op.kwargs:
         shapes.mark_scalar(out)
     elif fn in SCALAR_RESULTS:

@@ -228,7 +228,14 @@ class Calls:
                 bound[name] = self.expr(defaults[i - (len(params) - len(defaults))], local.env)
             else:
                 raise SrcgradError(f"missing argument '{name}' in the call to {fnode.name}", self.parsed.loc(node))
-        enclosing = env if local.owner is self else local.env  # closures read names at call time
+        # Closures read names at call time: the defining function's names as bound now, wherever
+        # the call is (a closure called from another closure included).
+        if local.owner is self:
+            enclosing = env
+        elif local.owner in self.lowering.contexts:
+            enclosing = local.owner.env_now
+        else:
+            enclosing = local.env
         outer = collections.ChainMap(enclosing, getattr(local.owner, "outer_env", None) or {})
         ctx = type(self)(self.lowering, local.parsed, self.scope, fnode, outer_env=outer)
         ctx.builder = self.builder

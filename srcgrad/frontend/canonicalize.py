@@ -207,6 +207,13 @@ class _Rewriter:
             test = gast.BoolOp(op=gast.And(), values=[_none_of(exits, stmt), stmt.test])
             stmt.test = gast.copy_location(test, stmt.test)
         elif exits:
+            if isinstance(stmt, gast.For):
+                # The trips after a break still run (guarded), but Python's target keeps the item
+                # of the trip that broke: bind it only on trips that run the body.
+                item = self.names.fresh("item")
+                target, stmt.target = stmt.target, _name(item, gast.Store())
+                store = gast.Assign(targets=[target], value=_name(item, gast.Load()), type_comment=None)
+                body = [gast.copy_location(store, stmt), *body]
             body = [gast.copy_location(gast.If(test=_none_of(exits, stmt), body=body, orelse=[]), stmt)]
         stmt.body = body
         return [*before, stmt], flags & {self.returned} if self.returned else set()

@@ -76,7 +76,7 @@ class ControlFlow:
 
     def lower_if(self, stmt: gast.If, env: dict, cond: Abstract, extra: list[str]) -> None:
         names = self.live_names(stmt, stmt.body + stmt.orelse, env)
-        names += [n for n in self.storage_names(stmt.body + stmt.orelse, env) + extra if n not in names]
+        names += [n for n in self.storage_names(stmt.body + stmt.orelse, env, also=extra) + extra if n not in names]
         self.at(stmt)
         op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
         envs = []
@@ -132,13 +132,17 @@ class ControlFlow:
     def stmt_For(self, stmt: gast.For, env: dict) -> None:
         if stmt.orelse:
             raise self.error(stmt, "for ... else", "set a flag in the loop and test it after")
+        hidden_before = {n for n in env if n.startswith(".iter")}
         iteration = self.iteration(stmt.iter, env)
+        hidden = [n for n in env if n.startswith(".iter") and n not in hidden_before]  # this loop's rows
         if iteration[0] == "static":
             for item in iteration[1]:
                 self.assign(stmt.target, item, env)
                 self.block(stmt.body, env)
             return
         self.retrying(env, stmt, lambda extra: self.lower_for(stmt, env, iteration, extra))
+        for name in hidden:
+            env.pop(name, None)
 
     def lower_for(self, stmt: gast.For, env: dict, iteration: tuple, extra: list[str]) -> None:
         _, start, stop, step, reverse, item = iteration
@@ -146,7 +150,7 @@ class ControlFlow:
         used_after = self.loaded_outside(stmt)
         names = [n for n in self.live_names(stmt, stmt.body, env) if n not in target_names]
         names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
-        names += [n for n in self.storage_names(stmt.body, env, tuple(target_names)) + extra
+        names += [n for n in self.storage_names(stmt.body, env, tuple(target_names), extra) + extra
                   if n not in names and n not in target_names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
@@ -175,8 +179,6 @@ class ControlFlow:
         self.builder.op(op)
         env.update(zip(names, op.results))
         self.merge_views(names, [entry, body_env], env)
-        for hidden in [n for n in env if n.startswith(".iter")]:
-            del env[hidden]
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -265,7 +267,7 @@ class ControlFlow:
 
     def lower_while(self, stmt: gast.While, env: dict, cond: Abstract, extra: list[str]) -> None:
         names = self.live_names(stmt, stmt.body, env)
-        names += [n for n in self.storage_names(stmt.body, env) + extra if n not in names]
+        names += [n for n in self.storage_names(stmt.body, env, also=extra) + extra if n not in names]
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()

@@ -110,8 +110,7 @@ class ItemWrites:
             memo[id(old)] = self.if_value(test, lambda: updated, lambda: old, node, name)
             if isinstance(updated, Value) and isinstance(memo[id(old)], Value):
                 aliasing.record(memo[id(old)], View(updated, np.asarray, [], {}, False))
-        for ctx in self.lowering.contexts:
-            live = ctx.env_now
+        for live in self._live_envs():
             for other, bound in list(live.items()):
                 live[other] = self._rederived(bound, memo, node)
         env[name] = final[id(old)]
@@ -119,6 +118,13 @@ class ItemWrites:
     def _replay(self, view: View, parent: Abstract, hint: str) -> Abstract:
         """`view`'s op again, on a new version of its parent."""
         return self.call_op(view.fn, [parent, *view.args], view.kwargs, hint, view=False)
+
+    def _live_envs(self) -> list[dict]:
+        """The names a write here can rebind: this function's, and those of the functions it is
+        inlined into while lowering is in the same block (inside a helper's loop or branch, the
+        callers' names travel as hidden names of the region: `storage_names`)."""
+        block = self.builder.block
+        return [ctx.env_now for ctx in self.lowering.contexts if ctx is self or ctx.builder.block is block]
 
     def _chain(self, value: Value) -> list[Value]:
         """The bases `value` is a view of, nearest first."""
@@ -133,8 +139,8 @@ class ItemWrites:
         """Whether another live name holds `value` itself, and whether one holds a view of it."""
         aliasing = self.lowering.aliasing
         count, views = 0, False
-        for ctx in self.lowering.contexts:
-            for bound in ctx.env_now.values():
+        for live in self._live_envs():
+            for bound in live.values():
                 for leaf in _leaves(bound):
                     if leaf is value:
                         count += 1
@@ -213,10 +219,10 @@ class RegionAliasing:
     which names a region must carry because a write inside it reaches them, and which carried
     names stay views of (or the same array as) others through it."""
 
-    def storage_names(self, stmts: list[gast.stmt], env: dict, targets: tuple = ()) -> list[str]:
+    def storage_names(self, stmts: list[gast.stmt], env: dict, targets: tuple = (), also: list | None = None) -> list[str]:
         """Names bound before `stmts` whose storage a write inside them can reach: they are carried.
         `targets`: a loop's target names; a write to one reaches the rows' array (its hidden name)."""
-        written: set[str] = set()
+        written: set[str] = set(also or ())
         for stmt in stmts:
             for n in gast.walk(stmt):
                 if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
@@ -230,6 +236,12 @@ class RegionAliasing:
         aliasing = self.lowering.aliasing
         roots = {id(aliasing.root(leaf)): aliasing.root(leaf) for w in written if w in env
                  for leaf in _leaves(env[w]) if isinstance(leaf, Value)}
+        for i, ctx in enumerate(self.lowering.contexts):
+            if ctx is self or ctx.builder.block is not self.builder.block:
+                continue  # this function's own, or travelling already as hidden names
+            for other, bound in ctx.env_now.items():
+                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound)):
+                    env[f".outer{i}:{other}"] = bound  # a caller's name the region's writes reach
         bound_values = {id(leaf) for bound in env.values() for leaf in _leaves(bound)}
         for leaf in [leaf for bound in list(env.values()) for leaf in _leaves(bound)]:
             if not isinstance(leaf, Value) or id(aliasing.root(leaf)) not in roots:
@@ -386,10 +398,19 @@ class RegionAliasing:
     def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
         """A write inside a region reached a name the region does not carry (through a view made
         inside it): lower the region again, carrying it (`retrying`)."""
-        missed = [n for n, value in before.items() if n not in names and not n.startswith(".iter")
+        missed = [n for n, value in before.items() if n not in names and not n.startswith((".iter", ".outer"))
                   and any(n in p and p[n] is not value and not isinstance(p[n], LocalFunction) for p in paths)]
         if missed:
             raise _Uncarried(missed)
+
+    def return_outer_names(self, env: dict) -> None:
+        """After a region: the callers' names it carried (hidden) are theirs again, once lowering is
+        back in their block."""
+        for key in [k for k in env if k.startswith(".outer")]:
+            index, name = key[len(".outer"):].split(":", 1)
+            ctx = self.lowering.contexts[int(index)]
+            if ctx.builder.block is self.builder.block:
+                ctx.env_now[name] = env.pop(key)
 
     def retrying(self, env: dict, node: gast.AST, lower: Callable[[list[str]], None]) -> None:
         """Lower a region; if a write inside it reached names it did not carry, lower it again
@@ -400,6 +421,7 @@ class RegionAliasing:
                      self.builder.block, len(self.builder.block.ops), self.env_now, self.builder.loc)
             try:
                 lower(extra)
+                self.return_outer_names(env)
                 return
             except _Uncarried as missed:
                 new = [n for n in missed.names if n not in extra]
