@@ -103,8 +103,8 @@ class Expressions:
         return self.binary(BINARY[type(node.op)], left, right, node)
 
     def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "") -> Abstract:
-        if isinstance(left, Const) and isinstance(right, Const):
-            return Const(fn(left.value, right.value))
+        if isinstance(left, Const) and isinstance(right, Const) and (folded := _fold(fn, left, right)) is not None:
+            return folded
         if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
             return Seq(left.items + right.items, left.kind)
         self.at(node)
@@ -116,8 +116,8 @@ class Expressions:
     def expr_UnaryOp(self, node: gast.UnaryOp, env: dict) -> Abstract:
         operand = self.expr(node.operand, env)
         fn = UNARY[type(node.op)]
-        if isinstance(operand, Const):
-            return Const(fn(operand.value))
+        if isinstance(operand, Const) and (folded := _fold(fn, operand)) is not None:
+            return folded
         if isinstance(operand, Static) and fn is operator.not_:
             return Const(not operand.obj)
         return self.call_op(fn, [operand], {}, OPERATOR_NAMES.get(fn, "t"))
@@ -130,8 +130,8 @@ class Expressions:
             if type(op) not in COMPARE:
                 raise self.error(node, "'in' and 'not in'", "compare with == and combine with or")
             fn = COMPARE[type(op)]
-            if isinstance(left, Const) and isinstance(right, Const):
-                results.append(Const(fn(left.value, right.value)))
+            if isinstance(left, Const) and isinstance(right, Const) and (folded := _fold(fn, left, right)) is not None:
+                results.append(folded)
             elif fn in (operator.is_, operator.is_not) and isinstance(right, Const) and isinstance(left, (Static, Seq)):
                 results.append(Const(fn is operator.is_not))
             else:
@@ -206,3 +206,12 @@ class Expressions:
                 return Const(tuple(p.value for p in parts))
             return Seq(parts, "tuple")
         return self.expr(node, env)
+
+
+def _fold(fn: Any, *operands: Const) -> Const | None:
+    """`fn` on constants, computed now; None where Python would raise (`None > 0.1`): then the op
+    is kept, and raises as Python does if that line runs."""
+    try:
+        return Const(fn(*(o.value for o in operands)))
+    except Exception:  # noqa: BLE001 - whatever Python raises, it raises at run time instead
+        return None

@@ -20,10 +20,14 @@ from ..ir.builder import Builder, Sym
 from ..ir.nodes import defining_block, is_inside
 from ..runtime import core
 from ..runtime.core import add_seq
+from ..runtime.indexing import choose_grad, select_grad
+from ..runtime.shapes import builtin_sum_grad, concatenate_grad, stack_grad, unstack
 
 _PROVISIONAL = {"t", "ct", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item"}
 """Names lowering gives values the user did not name: a cotangent they become is renamed."""
 
+# Helpers whose result is a tuple of cotangents, one per item of a sequence.
+SEQUENCE_RESULTS = (unstack, concatenate_grad, stack_grad, builtin_sum_grad, select_grad, choose_grad)
 SEQUENCE_BUILDERS = (core.pack, core.make_list, core.list_append)
 
 
@@ -200,7 +204,10 @@ def is_sequence(v: Any, seen: set[int] | None = None) -> bool:
     owner = v.owner
     if isinstance(owner, Op):
         if owner.kind == "call":
-            return owner.fn in SEQUENCE_BUILDERS
+            if owner.fn is operator.getitem and len(owner.args) == 2 and isinstance(owner.args[1], Const) \
+                    and isinstance(owner.args[1].value, slice):
+                return is_sequence(owner.args[0], seen)  # xs[:-1] of a list: a list
+            return owner.fn in SEQUENCE_BUILDERS or owner.fn in SEQUENCE_RESULTS
         if owner.kind in ("for", "while"):  # a loop's result: what it started from
             first = 3 if owner.kind == "for" else 1
             k = owner.results.index(v)
