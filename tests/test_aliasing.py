@@ -337,3 +337,27 @@ def test_a_loop_target_keeps_the_item_of_the_trip_that_broke():
         value, _ = srcgrad.value_and_grad(row_at_break)(x.copy())
         assert value == row_at_break(x.copy())
         check(row_at_break, (x,))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("view,args,region", [
+    ("reshape", (-1,), lambda a: a.reshape(-1)), ("ravel", (), lambda a: a.ravel()),
+    ("transpose", (), lambda a: a.T), ("getitem", (slice(1, None),), lambda a: a[1:]),
+    ("split", (1, 2, 1), lambda a: np.split(a, 2, axis=1)[1]),
+])
+def test_region_helpers_write_the_region_whatever_the_memory_layout(order, view, args, region):
+    """A reshape of a Fortran-ordered array copies: writing into what it returns writes nothing,
+    so the helpers write the region as NumPy's C-order reading of it, on any layout."""
+    from srcgrad.runtime.views import clear_view, embed_view, take_view, write_view
+
+    base = np.asarray(np.arange(16.0).reshape(4, 4), order=order)
+    new = -np.ones_like(region(base))
+    written = write_view(base, new, view, *args)
+    expected = np.arange(16.0).reshape(4, 4)  # C order: every region is a view of it
+    region(expected)[...] = new
+    np.testing.assert_array_equal(written, expected)
+    np.testing.assert_array_equal(take_view(base, view, *args), region(np.arange(16.0).reshape(4, 4)))
+    cleared = clear_view(base, view, *args)
+    assert np.all(region(np.ascontiguousarray(cleared)) == 0) and cleared.sum() == base.sum() - region(base).sum()
+    embedded = embed_view(new, base, view, *args)
+    assert embedded.sum() == new.sum() and np.all(region(np.ascontiguousarray(embedded)) == new)
