@@ -211,6 +211,17 @@ def helper_writes_through_a_view_in_a_loop(x):
     return np.sum(a * x)
 
 
+def view_on_the_first_trip_only(x):
+    a = x * 1.0
+    v = a[1:]
+    s = 0.0
+    for i in range(3):
+        a *= 2.0  # v sees this on the first trip only
+        s = s + np.sum(v * v)
+        v = v * 3.0
+    return s + np.sum(a)
+
+
 def integer_row_of_vector_is_a_number(x):
     a = x * 1.0
     e = a[0]  # a NumPy scalar, not a view
@@ -225,7 +236,7 @@ PROGRAMS = [
     view_alive_across_item_write, reshape_then_transpose, view_written_in_while, view_written_in_branch,
     view_of_row_in_loop_carried, alias_of_number_is_rebound, alias_of_array_sees_update,
     integer_row_of_vector_is_a_number, reshape_after_write, helper_writes_in_a_loop, helper_writes_in_a_branch,
-    helper_writes_through_a_view_in_a_loop,
+    helper_writes_through_a_view_in_a_loop, view_on_the_first_trip_only,
 ]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 

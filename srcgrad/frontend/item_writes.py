@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+from dataclasses import replace
 from typing import Any, Callable
 
 import gast
@@ -208,6 +209,29 @@ class ItemWrites:
         env[name] = new
 
 
+def _leaf_paths(value: Abstract, prefix: tuple = ()) -> list[tuple]:
+    """The positions of the values in `value` (`()` for a value itself; item indices into tuples)."""
+    if isinstance(value, Seq):
+        return [p for k, item in enumerate(value.items) for p in _leaf_paths(item, prefix + (k,))]
+    return [prefix]
+
+
+def _at(value: Abstract, path: tuple) -> Abstract:
+    for k in path:
+        if not isinstance(value, Seq) or k >= len(value.items):
+            return None
+        value = value.items[k]
+    return value
+
+
+def _with_leaf(value: Abstract, path: tuple, leaf: Abstract) -> Abstract:
+    if not path:
+        return leaf
+    items = list(value.items)
+    items[path[0]] = _with_leaf(items[path[0]], path[1:], leaf)
+    return Seq(items, value.kind)
+
+
 def _leaves(value: Abstract) -> list:
     if isinstance(value, Seq):
         return [leaf for item in value.items for leaf in _leaves(item)]
@@ -236,11 +260,16 @@ class RegionAliasing:
         aliasing = self.lowering.aliasing
         roots = {id(aliasing.root(leaf)): aliasing.root(leaf) for w in written if w in env
                  for leaf in _leaves(env[w]) if isinstance(leaf, Value)}
+        # A caller's name for an array this region writes, or rebinds (`a0 = a0` keeps the array, and
+        # a write after the region reaches the caller through it), travels through the region hidden.
+        reach = dict(roots)
+        reach.update({id(aliasing.root(leaf)): aliasing.root(leaf) for w in _rebound_names(stmts) if w in env
+                      for leaf in _leaves(env[w]) if isinstance(leaf, Value)})
         for i, ctx in enumerate(self.lowering.contexts):
             if ctx is self or ctx.builder.block is not self.builder.block:
                 continue  # this function's own, or travelling already as hidden names
             for other, bound in ctx.env_now.items():
-                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound)):
+                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in reach for leaf in _leaves(bound)):
                     env[f".outer{i}:{other}"] = bound  # a caller's name the region's writes reach
         bound_values = {id(leaf) for bound in env.values() for leaf in _leaves(bound)}
         for leaf in [leaf for bound in list(env.values()) for leaf in _leaves(bound)]:
@@ -254,7 +283,8 @@ class RegionAliasing:
                     env[f".storage{len([k for k in env if k.startswith('.storage')])}"] = base
                     bound_values.add(id(base))
         return [n for n, bound in env.items()
-                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound))]
+                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound))
+                or n.startswith(".outer")]
 
     def _may_write_arguments(self, func: gast.expr, env: dict) -> bool:
         """Whether a call may write into its array arguments: a user function with in-place writes
@@ -297,20 +327,26 @@ class RegionAliasing:
                                or self.lowering.is_parameter(aliasing.root(entry[n]))):
                 aliasing.note_written(args[n])  # a version of a parameter some trip may have written
             value = entry.get(n)
-            if not isinstance(value, Value) or n in rebound:
+            if not isinstance(value, Value):
                 continue
             view = aliasing.of(value)
             for m in names:
-                if m == n or m in rebound:
+                if m == n or not (entry.get(m) is value and names.index(m) < names.index(n)
+                                  or view is not None and view.parent is entry.get(m)):
                     continue
-                if entry.get(m) is value and names.index(m) < names.index(n):
+                if n in rebound or m in rebound:
+                    # A view on the first trip; after a rebinding, perhaps not: the run-time test
+                    # decides (every recorded view is a real view in the adjoint, so it can).
+                    like = View(args[m], np.asarray, [], {}, False) if view is None or view.parent is not entry.get(m) \
+                        else replace(view.rebased(args[m]), always=False)
+                    aliasing.record(args[n], like)
+                elif entry.get(m) is value:
                     body_env[n] = args[m]
                     kept.append((n, m, None))
-                    break
-                if view is not None and view.parent is entry.get(m):
+                else:
                     aliasing.record(args[n], view.rebased(args[m]))
                     kept.append((n, m, view))
-                    break
+                break
         return kept
 
     def check_carried_views(self, kept: list, names: list[str], entry: dict, body_env: dict,
@@ -354,38 +390,56 @@ class RegionAliasing:
 
     def merge_views(self, names: list[str], paths: list[dict], env: dict) -> None:
         """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
-        a name that is on every path the same view of (or the same value as) another carried name
-        is so after it too; one that is a view on some path only cannot be followed further."""
+        a name — or an item of a tuple or list a name holds — that is on every path the same value as
+        another carried name, or the same view of it, is so after it too (the same value perhaps, where
+        one path only knows at run time: `y = h; h += v`); one that is a view on some path only
+        cannot be followed further."""
         aliasing = self.lowering.aliasing
         for i, n in enumerate(names):
-            ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
-            values = [p[n] for p in ways]
-            if any(aliasing.is_written(v) for v in values):
-                aliasing.note_written(env.get(n))
-            if not ways or not all(isinstance(v, Value) for v in values):
-                continue
-            same = next((m for m in names[:i] if all(p.get(m) is v for p, v in zip(ways, values))), None)
-            if same is not None:
-                env[n] = env[same]
-                continue
-            views = [aliasing.of(v) for v in values]
-            if not any(views):
-                continue
-            parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
-                                                              for view, p in zip(views, ways))), None)
-            if parent is not None and all(views[0].same_as(v) for v in views[1:]) \
-                    and self._visible_after(views[0]):
-                aliasing.record(env[n], views[0].rebased(env[parent]))
-                continue
-            first = next(k for k, view in enumerate(views) if view is not None)
-            root = aliasing.root(values[first])
-            candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None
-                              for m in env if m != n and way.get(m) is view.parent), None)
-            owner = next((m for m in names if ways[first].get(m) is root), None)
-            if owner is not None:
-                aliasing.record(env[n], View(env[owner], None, [], candidate=candidate))
-            elif all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
-                aliasing.record(env[n], View(root, None, [], candidate=candidate))
+            for path in _leaf_paths(env.get(n)):
+                ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
+                values = [_at(p[n], path) for p in ways]
+                if any(aliasing.is_written(v) for v in values):
+                    aliasing.note_written(_at(env.get(n), path))
+                if not ways or not all(isinstance(v, Value) for v in values):
+                    continue
+                merged = self._merged_relation(n, path, names, i, ways, values, env)
+                if isinstance(merged, Value):
+                    env[n] = _with_leaf(env[n], path, merged)
+                elif merged is not None and isinstance(_at(env[n], path), Value):
+                    aliasing.record(_at(env[n], path), merged)
+
+    def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
+                         env: dict) -> Value | View | None:
+        """What one merged slot is: another name's merged value, a view of one, or neither (None)."""
+        aliasing = self.lowering.aliasing
+        others = [m for m in names if m != n and isinstance(env.get(m), Value)]
+        earlier = [m for m in others if path or names.index(m) < i]
+        same = next((m for m in earlier if all(p.get(m) is v for p, v in zip(ways, values))), None)
+        if same is not None:
+            return env[same]
+        views = [aliasing.of(v) for v in values]
+        for m in earlier:  # the same array where known, a run-time identity (`h += v` of a maybe-number) elsewhere
+            kinds = [v is p.get(m) or (view is not None and view.fn is np.asarray and view.parent is p.get(m))
+                     for v, view, p in zip(values, views, ways)]
+            if all(kinds) and any(v is not p.get(m) for v, p in zip(values, ways)):
+                return View(env[m], np.asarray, [], {}, False)
+        if not any(views):
+            return None
+        parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
+                                                          for view, p in zip(views, ways))), None)
+        if parent is not None and all(views[0].same_as(v) for v in views[1:]) and self._visible_after(views[0]):
+            return views[0].rebased(env[parent])
+        first = next(k for k, view in enumerate(views) if view is not None)
+        root = aliasing.root(values[first])
+        candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None
+                          for m in env if m != n and way.get(m) is view.parent), None)
+        owner = next((m for m in names if ways[first].get(m) is root), None)
+        if owner is not None:
+            return View(env[owner], None, [], candidate=candidate)
+        if all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
+            return View(root, None, [], candidate=candidate)
+        return None
 
     def _visible_after(self, view: View) -> bool:
         """Whether `view` can be replayed where lowering is now, after a region: its operands are not

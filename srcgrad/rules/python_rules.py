@@ -94,7 +94,7 @@ defvjp(core.method("astype"), astype_vjp)
 defvjp(core.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 
 # --- srcgrad's primitives -------------------------------------------------------
-nondifferentiable(core.stop_gradient, core.check)
+nondifferentiable(core.stop_gradient, core.check, core.zeros_like_items)
 defvjp(core.method("item"), lambda ct, out, x, *args: expand_like(ct, x))
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
 defvjp(core.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)

@@ -164,6 +164,9 @@ def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     A seed must have the output's shape (or broadcast to it); a Python number
     takes the output's dtype.
     """
+    if isinstance(y, (tuple, list)):  # a tuple the function built in a loop, returned as one value
+        given = grad_ys if isinstance(grad_ys, (tuple, list)) and len(grad_ys) == len(y) else [grad_ys] * len(y)
+        return tuple(seed(g, item, f"{output}[{i}]") for i, (g, item) in enumerate(zip(given, y)))
     if grad_ys is None:
         return np.ones_like(y)
     if isinstance(grad_ys, (list, tuple)):
@@ -246,6 +249,17 @@ def list_append(xs: list, x: Any) -> list:
     """`xs.append(x)` as a value: a new list with one more item (the old one is left
     as it was, since the reverse sweep may still read it)."""
     return [*xs, x]
+
+
+@primitive
+def zeros_like_items(xs: Any) -> Any:
+    """Zeros shaped like `xs`, item by item for a tuple, list or dict (the cotangent of nothing yet)."""
+    if isinstance(xs, dict):
+        return {key: zeros_like_items(value) for key, value in xs.items()}
+    if isinstance(xs, (list, tuple)):
+        items = [zeros_like_items(x) for x in xs]
+        return tuple(items) if isinstance(xs, tuple) else items
+    return np.zeros_like(xs)
 
 
 @primitive

@@ -208,10 +208,11 @@ def is_sequence(v: Any, seen: set[int] | None = None) -> bool:
                     and isinstance(owner.args[1].value, slice):
                 return is_sequence(owner.args[0], seen)  # xs[:-1] of a list: a list
             return owner.fn in SEQUENCE_BUILDERS or owner.fn in SEQUENCE_RESULTS
-        if owner.kind in ("for", "while"):  # a loop's result: what it started from
+        if owner.kind in ("for", "while"):  # a loop's result: what it started from, or what a trip gives
             first = 3 if owner.kind == "for" else 1
             k = owner.results.index(v)
-            return first + k < len(owner.args) and is_sequence(owner.args[first + k], seen)
+            return (first + k < len(owner.args) and is_sequence(owner.args[first + k], seen)) \
+                or is_sequence(_yielded_value(owner, k), seen)
         if owner.kind == "if":
             k = owner.results.index(v)
             return any(is_sequence(region.ops[-1].args[k], seen) for region in owner.regions)
@@ -221,12 +222,22 @@ def is_sequence(v: Any, seen: set[int] | None = None) -> bool:
         first = 1 if loop.kind == "for" else 0
         slot = owner.args.index(v) - first
         inits = loop.args[3:] if loop.kind == "for" else loop.args[1:]
-        return 0 <= slot < len(inits) and is_sequence(inits[slot], seen)
+        return 0 <= slot < len(inits) and (is_sequence(inits[slot], seen)
+                                          or is_sequence(_yielded_value(loop, slot), seen))
     return False
 
 
+def _yielded_value(loop: Op, k: int) -> Any:
+    term = loop.regions[0].ops[-1] if loop.regions[0].ops else None
+    if term is None or term.kind != "yield":
+        return None
+    shift = 0 if loop.kind == "for" else 1
+    return term.args[shift + k] if shift + k < len(term.args) else None
+
+
 def zeros_like(builder: Builder, primal: Any, v: Value) -> Value:
-    return builder.call(np.zeros_like, primal, hint=f"{v.hint}_bar")
+    fn = core.zeros_like_items if is_sequence(v) else np.zeros_like  # a tuple's cotangent is a tuple
+    return builder.call(fn, primal, hint=f"{v.hint}_bar")
 
 
 class _LazySym(Sym):

@@ -1,0 +1,59 @@
+"""The input fuzzer (tests/fuzz/inputs.py): fixed differentiable functions called through
+`srcgrad.grad` with bad inputs. Every outcome must be a gradient (checked against finite
+differences where that means something), a `srcgrad.SrcgradError`, a TypeError/ValueError
+naming the argument, or the exception the function itself raises on those inputs; never
+a raw exception out of generated code (or srcgrad's internals) that the user's function
+would not raise.
+
+Known violations are strict xfails with what goes wrong: a fix makes them XPASS, and the
+entry must then be removed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fuzz.inputs import CASES, classify
+
+_SCALAR_ITEM_WRITE = ("a non-array argument is made a 0-d array and the generated `y[0] = 0.0` raises IndexError "
+                      "'too many indices for array: array is 0-dimensional' from generated code, where the function "
+                      "itself raises AttributeError (no .copy()) / TypeError; srcgrad should reject the argument "
+                      "by name or let the user's error surface")
+
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
+    ("loop", "float_list"): "a Python list argument: f computes `x * i` as list repetition (lengths 0, 3, 6), srcgrad "
+                            "as array arithmetic; the generated adjoint raises 'operands could not be broadcast "
+                            "together with shapes (3,) (6,)' from generated code",
+    ("loop", "float_tuple"): "as loop/float_list, for a tuple argument (tuple repetition)",
+    ("branch", "decimal"): "a decimal.Decimal argument: f runs (np.sum/exp on a Decimal), the generated adjoint "
+                           "raises TypeError \"unsupported operand type(s) for *: 'float' and 'decimal.Decimal'\" "
+                           "from generated code",
+    ("item_write", "string"): _SCALAR_ITEM_WRITE,
+    ("item_write", "none"): _SCALAR_ITEM_WRITE,
+    ("item_write", "dict"): _SCALAR_ITEM_WRITE,
+    ("item_write", "nan_float"): _SCALAR_ITEM_WRITE,
+    ("item_write", "int_scalar"): _SCALAR_ITEM_WRITE,
+    ("item_write", "bool_scalar"): _SCALAR_ITEM_WRITE,
+    ("item_write", "decimal"): _SCALAR_ITEM_WRITE,
+    ("item_write", "ragged_list"): "a ragged list: f raises AttributeError (list * list), srcgrad raises numpy's "
+                                   "'setting an array element with a sequence ... inhomogeneous shape' ValueError "
+                                   "from np.copy without naming the argument",
+    ("reduce_axis", "zero_d"): "a 0-d array with np.max(x, axis=0): f runs (NumPy accepts axis=0 on a 0-d array), "
+                               "the adjoint raises 'cannot broadcast a non-scalar to a scalar array' from "
+                               "np.broadcast_to",
+}
+
+
+def _params() -> list:
+    out = []
+    for fn, name in CASES:
+        reason = KNOWN_VIOLATIONS.get((fn, name))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(fn, name, id=f"{fn}-{name}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("fn, name", _params())
+def test_bad_inputs_get_a_gradient_or_a_clear_error(fn: str, name: str) -> None:
+    verdict, detail = classify(fn, name)
+    assert not verdict.startswith("violation"), f"{fn}({name}): {verdict}: {detail}"
