@@ -37,7 +37,8 @@ EPS = 1e-6
 RTOL = {np.float64: 1e-5, np.float32: 2e-3}
 
 
-def _upcast(value: Any) -> Any:
+def upcast(value: Any) -> Any:
+    """Floating inputs to float64 (NumPy float scalars to Python floats); others unchanged."""
     if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
         return value.astype(np.float64)
     if isinstance(value, np.floating):
@@ -83,7 +84,7 @@ def check(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...] = (0,), seed
                 f"argument {i}: dtype {np.result_type(value)} in, {np.result_type(g)} out")
         np.testing.assert_allclose(g_raw, g, rtol=1e-9, atol=1e-12, err_msg=f"optimize=False, argument {i}")
 
-    base = tuple(_upcast(a) for a in args)
+    base = tuple(upcast(a) for a in args)
 
     def shifted(t: float) -> tuple:
         moved = [a.copy() if isinstance(a, np.ndarray) else a for a in base]

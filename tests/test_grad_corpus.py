@@ -20,12 +20,13 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-
-import srcgrad
+from corpus import CASES, Case
 from gradcheck import inner as _inner
 from gradcheck import outputs as _outputs
 from gradcheck import random_like as _random_like
-from corpus import CASES, Case
+from gradcheck import upcast
+
+import srcgrad
 
 EPS = 1e-6
 RTOL = {np.float64: 1e-5, np.float32: 2e-3}
@@ -58,15 +59,6 @@ def _params(test: str, with_dtype: bool) -> list:
 # --- the harness ---------------------------------------------------------------------------
 
 
-def _upcast(value: Any) -> Any:
-    """Floating inputs to float64 (np.float32 scalars to Python floats); others unchanged."""
-    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
-        return value.astype(np.float64)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
-
-
 def make_check_inputs(case: Case, dtype: type, seed: int = 0) -> tuple[tuple, Any, list]:
     """The case's inputs, a random seed for each output, and a random direction per wrt input."""
     rng = np.random.default_rng(seed)
@@ -82,7 +74,7 @@ def make_check_inputs(case: Case, dtype: type, seed: int = 0) -> tuple[tuple, An
 
 def directional_derivative(case: Case, args: tuple, grad_ys: Any, directions: list, eps: float = EPS) -> float:
     """⟨u, J·v⟩ by one central difference in float64, through `case.reference` where there is one."""
-    base = tuple(_upcast(a) for a in args)
+    base = tuple(upcast(a) for a in args)
     fn = case.reference(base) if case.reference is not None else case.fn
 
     def shifted(t: float) -> tuple:

@@ -28,7 +28,8 @@ from .calls import Calls, _is_library
 from .canonicalize import canonicalize
 from .control_flow import ControlFlow
 from .expressions import BINARY, Expressions
-from .item_writes import ItemWrites, RegionAliasing
+from .item_writes import ItemWrites
+from .region_aliasing import RegionAliasing
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import ParsedFunction, parse_function, unwrap
 
