@@ -85,6 +85,11 @@ CAUGHT: dict[str, str] = {
                                 "x0).mean(); return np.sum(np.maximum(x0, C2))` with a float x0 and C2 (1, 3)",
     "value_100541": "wrong forward value: the target of `for i1 in range(5)` after `break` at i1 == 0 is 4 (the last "
                     "value) instead of 0",
+    "value_returned_list": "aliasing seed 200154: `xs2 = [x0]; return xs2` gave value_and_grad's value as a tuple",
+    "value_returned_nested_list": "aliasing seed 201060: `return [h0(x0, x0), [np.mean(C0), v4, v4]]` gave the outer "
+                                  "list as a tuple",
+    "value_list_item_across_if": "aliasing seed 200232: `xs2 = [x0]; if ...: x0 = x0` then `x0 += xs2[-1]` did not "
+                                 "double xs2[-1]: the if merged x0 into a new value, no longer the list's item",
     "value_closure_chain": "a closure called through another closure (inner4 -> inner2 -> reads x0) inside a loop that "
                            "rebinds x0 sees the value x0 had before the loop: 2.7 instead of 6.3 (one closure, or no "
                            "loop, is right)",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SrcgradError
-from ..ir import Const, Op, Value
+from ..ir import Const, Free, Op, Value
 from ..runtime.views import array_split_piece, is_view_of, split_piece
 
 VIEW_NAMES = {
@@ -48,7 +48,7 @@ class View:
     """`value` is `fn(parent, *args, **kwargs)`, a view of `parent` (`fn` None: a view of it that
     srcgrad cannot replay)."""
 
-    parent: Value
+    parent: Value | Free
     fn: Any
     args: list
     kwargs: dict = field(default_factory=dict)
@@ -80,6 +80,12 @@ def _same(a: Any, b: Any) -> bool:
         except (TypeError, ValueError):
             return False
     return a is b
+
+
+def _storage(operand: Any) -> bool:
+    """An operand whose views a write may reach: a value, or an array read from outside the function
+    (writes reaching one are refused: frontend/item_writes.py)."""
+    return isinstance(operand, Value) or isinstance(operand, Free) and operand.holds_arrays
 
 
 def _basic_slice_index(index: Any) -> bool:
@@ -130,7 +136,7 @@ class Aliasing:
     def note_op(self, op: Op) -> None:
         """Record the result of a call op as a view of its first operand, where it may be one."""
         fn, args = op.fn, op.args
-        if op.kind != "call" or not args or not isinstance(args[0], Value) or not op.results:
+        if op.kind != "call" or not args or not _storage(args[0]) or not op.results:
             return
         result = op.results[0]
         if fn in READ_ONLY_VIEWS:
@@ -140,10 +146,10 @@ class Aliasing:
             self.record(result, View(args[0], np.asarray, [], {}, False, op))
             return
         if fn is operator.getitem and len(args) == 2:
-            source = args[0].owner if isinstance(args[0].owner, Op) else None
+            source = args[0].owner if isinstance(args[0], Value) and isinstance(args[0].owner, Op) else None
             index = args[1]
             if source is not None and source.kind == "call" and source.fn in SPLITS and isinstance(index, Const) \
-                    and isinstance(index.value, int) and isinstance(source.args[0], Value):
+                    and isinstance(index.value, int) and _storage(source.args[0]):
                 # p, q = np.split(a, 2): each piece is a view of `a`
                 piece = SPLITS[source.fn]
                 self.record(result, View(source.args[0], piece, [index, *source.args[1:]], dict(source.kwargs),

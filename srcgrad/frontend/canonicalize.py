@@ -63,6 +63,28 @@ def _has(node: gast.AST, kinds: tuple) -> bool:
     return False
 
 
+def _ends(stmts: list[gast.stmt]) -> bool:
+    """Whether no path through `stmts` runs off their end (each returns, raises or loops forever):
+    then the function never returns an implicit None."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Raise)):
+        return True
+    if isinstance(last, gast.If):
+        return _ends(last.body) and _ends(last.orelse)
+    forever = isinstance(last, gast.While) and isinstance(last.test, gast.Constant) and last.test.value is True
+    return forever and not _has(last, (gast.Break,))
+
+
+def _not_returned(like: gast.AST) -> gast.Constant:
+    """The result variables' value before a return sets them: None, marked for lowering as a value
+    no path returns (frontend/resolve.py UNBOUND), so a tuple returned on one path keeps its items."""
+    node = gast.Constant(value=None, kind=None)
+    node.unbound = True
+    return gast.copy_location(node, like)
+
+
 def _always_returns(stmts: list[gast.stmt]) -> bool:
     """Whether every path through `stmts` ends in a return."""
     if not stmts:
@@ -92,14 +114,18 @@ def canonicalize(fndef: gast.FunctionDef) -> gast.FunctionDef:
         return fndef
     fndef = copy.deepcopy(fndef)
     names = _Names({n.id for n in gast.walk(fndef) if isinstance(n, gast.Name)} | {a.id for a in fndef.args.args})
-    rewriter = _Rewriter(names, needs_return_flag, _tuple_arity(fndef))
+    # A function that may run off its end returns None there, not the items of a tuple it returns
+    # elsewhere: its result is one value, None until a return sets it.
+    ends = _ends(fndef.body)
+    rewriter = _Rewriter(names, needs_return_flag, _tuple_arity(fndef) if ends else None)
     new_body, _ = rewriter.block(fndef.body, loop=None)
     if needs_return_flag:
         first = fndef.body[0]
         results = [_name(r, gast.Load()) for r in rewriter.results]
         value = results[0] if rewriter.arity is None else gast.Tuple(elts=results, ctx=gast.Load())
+        initial = (lambda: _not_returned(first)) if ends else (lambda: gast.Constant(value=None, kind=None))
         new_body = [
-            *[_assign(r, gast.Constant(value=None, kind=None), first) for r in rewriter.results],
+            *[_assign(r, initial(), first) for r in rewriter.results],
             _assign(rewriter.returned, _false(), first),
             *new_body,
             gast.copy_location(gast.Return(value=value), fndef.body[-1]),

@@ -17,7 +17,7 @@ import gast
 
 from ..ir import Block, Const, Op, Value
 from ..ir.builder import Builder
-from .resolve import Abstract, LocalFunction, Seq, Static
+from .resolve import UNBOUND, Abstract, LocalFunction, Seq, Static
 
 UNROLL_LIMIT = 32
 """Static tuples and lists up to this length are unrolled rather than looped over."""
@@ -89,19 +89,22 @@ class ControlFlow:
             self.builder = saved
         self.keep_functions(stmt.body + stmt.orelse, env, envs, stmt)
         self.check_uncarried(names, env, envs, stmt)
-        carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))]
+        # a name bound to the same thing on both paths (`x = x` on one) needs no merge: it stays that
+        # value, and so keeps its identity with every other name of it
+        carried = [n for n in names if not _same_static(envs[0].get(n), envs[1].get(n))
+                   and not (n in envs[0] and envs[0].get(n) is envs[1].get(n))]
         for n in names:
             if n not in carried and n in envs[0]:
                 env[n] = envs[0][n]
         # A tuple or list of the same length in both branches stays a compile-time sequence of
         # merged items, so `return a, b` from two branches still gives two outputs.
-        shapes = [_merge_shape(envs[0].get(n, Const(None)), envs[1].get(n, Const(None))) for n in carried]
+        shapes = [_merge_shape(envs[0].get(n, UNBOUND), envs[1].get(n, UNBOUND)) for n in carried]
         for region, branch_env in zip(op.regions, envs):
             saved = self.builder
             self.builder = Builder(region, self.parsed.loc(stmt))
             values = []
             for n, shape in zip(carried, shapes):
-                values += [self.operand(leaf) for leaf in _leaves(branch_env.get(n, Const(None)), shape)]
+                values += [self.operand(leaf) for leaf in _leaves(branch_env.get(n, UNBOUND), shape)]
             self.builder.op(Op("yield", values))
             self.builder = saved
         op.results = [Value(n) for n, shape in zip(carried, shapes) for _ in range(_count(shape))]
@@ -299,13 +302,12 @@ class ControlFlow:
 
 def _merge_shape(a: Abstract, b: Abstract) -> Any:
     """The common structure of two branch values: None (one value) or (kind, [item shapes])."""
-    none = Const(None)
     if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
         return (a.kind, [_merge_shape(x, y) for x, y in zip(a.items, b.items)])
-    if isinstance(a, Seq) and b == none:  # a result not yet set on the other path
-        return (a.kind, [_merge_shape(x, none) for x in a.items])
-    if isinstance(b, Seq) and a == none:
-        return (b.kind, [_merge_shape(none, y) for y in b.items])
+    if isinstance(a, Seq) and b is UNBOUND:  # a result not yet set on the other path
+        return (a.kind, [_merge_shape(x, UNBOUND) for x in a.items])
+    if isinstance(b, Seq) and a is UNBOUND:
+        return (b.kind, [_merge_shape(UNBOUND, y) for y in b.items])
     return None
 
 
@@ -313,7 +315,7 @@ def _leaves(value: Abstract, shape: Any) -> list:
     if shape is None:
         return [value]
     kind, items = shape
-    parts = value.items if isinstance(value, Seq) else [Const(None)] * len(items)
+    parts = value.items if isinstance(value, Seq) else [UNBOUND] * len(items)
     return [leaf for part, item in zip(parts, items) for leaf in _leaves(part, item)]
 
 

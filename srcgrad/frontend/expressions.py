@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
 from .control_flow import _truthy
-from .resolve import MISSING, Abstract, Seq, Static, classify, resolve_free
+from .resolve import MISSING, UNBOUND, Abstract, Seq, Static, classify, resolve_free
 
 BINARY = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -69,7 +69,7 @@ class Expressions:
         return method(node, env)
 
     def expr_Constant(self, node: gast.Constant, env: dict) -> Abstract:
-        return Const(node.value)
+        return UNBOUND if getattr(node, "unbound", False) else Const(node.value)
 
     def expr_Name(self, node: gast.Name, env: dict) -> Abstract:
         return self.name(node, env)

@@ -17,7 +17,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..ir import Const, Value
+from ..ir import Const, Free, Value
 from ..runtime import core
 from ..runtime.views import is_array, write_view
 from .aliasing import VIEW_NAMES, View
@@ -53,6 +53,14 @@ class ItemWrites:
         if isinstance(old, Seq) and old.kind == "list" and isinstance(new, Seq):
             self.mutated(env, name, old, new)  # xs += [v] extends the list every name of it sees
             return
+        outside = aliasing.root(old) if isinstance(old, Value) else old
+        if isinstance(outside, Free) and outside.holds_arrays:
+            # Python changes the global (or closure, or default) array for every later call; the
+            # adjoint, a pure function of its arguments, cannot, and would compute another value.
+            what = f"'{name}'" if name == outside.name else f"'{name}', a view of '{outside.name}',"
+            raise self.error(node, f"writing into {what} an array from outside {self.node.name} (a global, "
+                                   "closure or default value that the write would change for every later call)",
+                             f"write into a copy: {name} = {name}.copy() (or pass the array as an argument)")
         if not isinstance(old, Value):
             env[name] = new
             return

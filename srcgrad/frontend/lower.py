@@ -82,6 +82,8 @@ class Lowering:
         ctx.builder.loc = self.parsed.loc(node)
         ret = ctx.builder.op(Op("return", outputs))
         ret.attrs["tuple_output"] = isinstance(result, Seq)
+        if isinstance(result, Seq) and result.kind == "list":
+            ret.attrs["list_output"] = True  # value_and_grad gives the value as a list, as `f` does
         defaults = {}
         signature = inspect.signature(self.fn)
         for name in params:

@@ -203,13 +203,23 @@ class RegionAliasing:
         if same is not None:
             return env[same]
         views = [aliasing.of(v) for v in values]
-        for m in earlier:  # the same array where known, a run-time identity (`h += v` of a maybe-number) elsewhere
-            kinds = [v is p.get(m) or (view is not None and view.fn is np.asarray and view.parent is p.get(m))
-                     for v, view, p in zip(values, views, ways)]
-            if all(kinds) and any(v is not p.get(m) for v, p in zip(values, ways)):
-                return View(env[m], np.asarray, [], {}, False)
+        # The same array as another name on some paths, where known, a run-time identity elsewhere
+        # (`h += v` of a maybe-number), or an array of its own: `y = x; if c: x = x * 2` leaves x
+        # the array y holds only when c is false, which the adjoint tests when x is written.
+        held = [{id(leaf) for m, bound in p.items() if m != n for leaf in _leaves(bound)} for p in ways]
+        candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier]
+        candidates += [(u, [u] * len(ways)) for u in self._uncarried_values(names, env)]
+        for target, targets in candidates:
+            kinds = [_same_array(v, view, t) or (view is None and id(v) not in h and aliasing.root(t) is not v)
+                     for v, view, t, h in zip(values, views, targets, held)]
+            if all(kinds) and any(_same_array(v, view, t) for v, view, t in zip(values, views, targets)) \
+                    and any(v is not t for v, t in zip(values, targets)):
+                return View(target, np.asarray, [], {}, False)
+        # Another name's array on some path, and no one relation on all of them (`if c: x = b`, with
+        # `y = x` before): a write to it, or to what it may be, is refused.
+        shared = next((v for v, h in zip(values, held) if id(v) in h), None)
         if not any(views):
-            return None
+            return None if shared is None else View(shared, None, [])
         parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
                                                           for view, p in zip(views, ways))), None)
         if parent is not None and all(views[0].same_as(v) for v in views[1:]) and self._visible_after(views[0]):
@@ -223,7 +233,17 @@ class RegionAliasing:
             return View(env[owner], None, [], candidate=candidate)
         if all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
             return View(root, None, [], candidate=candidate)
-        return None
+        return None if shared is None else View(shared, None, [])
+
+    def _uncarried_values(self, names: list[str], env: dict) -> list[Value]:
+        """The arrays names the region does not carry hold (items of their tuples and lists too)."""
+        found: dict[int, Value] = {}
+        for m, bound in env.items():
+            if m not in names:
+                for leaf in _leaves(bound):
+                    if isinstance(leaf, Value):
+                        found.setdefault(id(leaf), leaf)
+        return list(found.values())
 
     def _visible_after(self, view: View) -> bool:
         """Whether `view` can be replayed where lowering is now, after a region: its operands are not
@@ -290,6 +310,11 @@ def _rebound_names(stmts: list[gast.stmt]) -> set[str]:
     augmented = {id(n.target) for s in stmts for n in gast.walk(s) if isinstance(n, gast.AugAssign)}
     return {n.id for s in stmts for n in gast.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and id(n) not in augmented}
+
+
+def _same_array(v: Abstract, view: View | None, target: Abstract) -> bool:
+    """`v` is `target`, or `np.asarray` of it where NumPy decides at run time."""
+    return v is target or (view is not None and view.fn is np.asarray and view.parent is target)
 
 
 def _leaf_paths(value: Abstract, prefix: tuple = ()) -> list[tuple]:

@@ -100,7 +100,17 @@ def classify(value: Any, name: str, spec: tuple, *, module_attribute: bool = Fal
         return Const(value)
     if module_attribute and is_literal(value):
         return Const(value)  # np.pi, math.e, np.newaxis: constants of a library
-    return Free(name, spec)
+    return Free(name, spec, holds_arrays=_holds_arrays(value))
+
+
+def _holds_arrays(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, np.ndarray):
+        return True
+    if isinstance(value, (list, tuple)) and depth < 4:
+        return any(_holds_arrays(v, depth + 1) for v in value[:64])
+    if isinstance(value, dict) and depth < 4:
+        return any(_holds_arrays(v, depth + 1) for v in list(value.values())[:64])
+    return False
 
 
 def resolve_free(scope: Scope, name: str) -> Abstract:
@@ -112,3 +122,8 @@ def resolve_free(scope: Scope, name: str) -> Abstract:
 
 
 MISSING = _MISSING
+
+UNBOUND = Const(None)
+"""None standing for a name no path has bound yet: one bound in one branch only, or a function's
+result before a return sets it. Compared by identity: a tuple merged with it keeps its items (a
+tuple merged with a None the program wrote is one value, a tuple or None)."""

@@ -48,6 +48,9 @@ class Free:
 
     name: str
     spec: tuple
+    holds_arrays: bool = field(default=False, compare=False)
+    """Its value when the function was lowered was an array, or a container of arrays: storage
+    an in-place write would change for every later call (the front end refuses such writes)."""
 
 
 Operand = Union[Value, Const, Free]

@@ -294,7 +294,8 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
             g = builder.call(np.zeros_like, v, hint=f"{v.hint}_bar") if unconnected == "zero" else Const(None)
         grads.append(g)
     if with_value:
-        value = outputs[0] if not tuple_output else builder.call(core.pack, *outputs, hint="value")
+        container = core.make_list if ret.attrs.get("list_output") else core.pack  # `return [a, b]` gives a list
+        value = outputs[0] if not tuple_output else builder.call(container, *outputs, hint="value")
         gradient = grads[0] if single else builder.call(core.pack, *grads, hint="grads")
         final = Op("return", [value, gradient], loc=ret.loc)
     else:

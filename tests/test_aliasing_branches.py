@@ -1,0 +1,184 @@
+"""Which array a name holds after an `if`, and writes into arrays from outside the function.
+
+After a branch a name may be the array another name holds on one path and an array of its own on
+the other (`y = x; if c: x = x * 2`): a later `x += 1` changes y only where c was false, and the
+adjoint tests it. A name bound to one array on both paths (`x = x` on one) stays that array. Where
+no one relation holds on every path, a write is refused. A write into a global, closure or default
+array is refused: Python changes that array for every later call, a gradient cannot.
+
+Also here, from the same fuzzing run: what a function returns keeps its kind (a list stays a list)
+and a tuple returned on one path only is a tuple or None, not a tuple of Nones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+from gradcheck import check
+
+
+def alias_rebound_on_one_path(x):
+    y = x
+    if np.sum(x) <= 0.8:
+        x = x * 2.0
+    x += 1.0  # y is x, and sees this, only where the branch did not run
+    return y * x
+
+
+def list_item_rebound_on_one_path(x):
+    xs = [x]
+    if np.sum(x) <= 0.8:
+        x = x * 2.0
+    x += 1.0
+    return xs[0] * x
+
+
+def same_array_on_both_paths(x):
+    xs = [x]
+    if np.sum(x) <= 0.8:
+        x = x
+    v = xs[-1]
+    x += v  # v and x are one array on both paths: it doubles
+    return v
+
+
+def view_rebound_on_one_path(x):
+    a = x * 1.0
+    v = a[1:]
+    w = v
+    if x[0] > 0:
+        w = x[1:] * 3.0
+    w *= 2.0  # reaches a (through v) only where x[0] <= 0
+    return np.sum(a * x) + np.sum(w)
+
+
+PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
+            view_rebound_on_one_path]
+X = np.array([0.3, -0.7, 1.1, 0.5])
+
+
+@pytest.mark.parametrize("fn", PROGRAMS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [X, -X, X * 0.1], ids=["x", "negated", "small"])
+def test_forward_value_is_pythons_on_either_path(fn, x):
+    value, _ = srcgrad.value_and_grad(fn)(x.copy())
+    raw, _ = srcgrad.value_and_grad(fn, optimize=False)(x.copy())
+    expected = fn(x.copy())
+    np.testing.assert_array_equal(value, expected)
+    np.testing.assert_array_equal(raw, expected)
+
+
+@pytest.mark.parametrize("fn", PROGRAMS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [X, -X], ids=["x", "negated"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradient_matches_finite_differences_on_either_path(fn, x, dtype):
+    check(fn, (x.astype(dtype),))
+
+
+def one_of_two_arrays(x, z):
+    y = x
+    if np.sum(x) <= 0.8:
+        x = z  # after the if, x is y's array or z's, and a write must reach the one it is
+    x += 1.0
+    return y + 10.0 * z
+
+
+def test_a_write_to_a_name_that_is_one_of_two_arrays_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'x', a view srcgrad cannot follow") as info:
+        srcgrad.grad(one_of_two_arrays)(X, X)
+    assert "x += 1.0" in str(info.value)
+
+
+TABLE = np.array([0.35, 0.31, -0.2])
+
+
+def bump_global(x):
+    TABLE[...] += 1.0
+    return np.sum(TABLE * x)
+
+
+def bump_view_of_global(x):
+    v = TABLE[1:]
+    v *= x[0]
+    return np.sum(TABLE * x)
+
+
+def double(a):
+    a *= 2.0
+    return a
+
+
+def helper_doubles_global(x):
+    return np.sum(double(TABLE) * x)
+
+
+def make_closure_writer():
+    buffer = np.zeros(3)
+
+    def accumulate(x):
+        buffer[0] = x[0]
+        return np.sum(buffer * x)
+
+    return accumulate
+
+
+def default_writer(x, out=np.zeros(3)):
+    out += x
+    return np.sum(out * x)
+
+
+@pytest.mark.parametrize("fn, name", [
+    (bump_global, "'TABLE'"), (bump_view_of_global, "'v', a view of 'TABLE',"),
+    (helper_doubles_global, "'a', a view of 'TABLE',"), (make_closure_writer(), "'buffer'"),
+], ids=["global", "view_of_global", "helper", "closure"])
+def test_a_write_into_an_array_from_outside_the_function_is_refused(fn, name):
+    before = TABLE.copy()
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="an array from outside") as info:
+        srcgrad.grad(fn)(X[:3].copy())
+    message = str(info.value)
+    assert f"writing into {name}" in message and "copy()" in message
+    np.testing.assert_array_equal(TABLE, before)  # refused at compile time: nothing ran
+
+
+def test_a_default_array_is_an_argument_and_its_write_is_differentiated():
+    # `out` is a parameter (the default is passed in), so writing it is a write to an argument
+    check(default_writer, (X[:3], np.ones(3)), wrt=(0, 1))
+
+
+def returns_a_list(x, z):
+    pair = [x * 2.0, (z, x)]
+    return pair
+
+
+def test_a_returned_list_stays_a_list():
+    value, grads = srcgrad.value_and_grad(returns_a_list, wrt=(0, 1))(X, X * 3)
+    assert isinstance(value, list) and isinstance(value[1], tuple)
+    np.testing.assert_array_equal(value[0], X * 2.0)
+    np.testing.assert_allclose(grads[0], np.full(4, 3.0))
+    np.testing.assert_allclose(grads[1], np.ones(4))
+
+
+def tuple_on_one_path(x):
+    t = (x, 1.0)
+    if np.sum(x) > 0:
+        return t
+
+
+def tuple_or_none(x):
+    t = None
+    if np.sum(x) > 0:
+        t = (x, x * 2.0)
+    return t
+
+
+@pytest.mark.parametrize("fn", [tuple_on_one_path, tuple_or_none], ids=lambda f: f.__name__)
+def test_a_tuple_returned_on_one_path_only_is_a_tuple_or_none(fn):
+    value, grad = srcgrad.value_and_grad(fn)(-X)  # sum < 0: Python returns None
+    assert value is None and fn(-X) is None
+    np.testing.assert_array_equal(grad, np.zeros(4))  # nothing returned: no gradient flows
+    value, grad = srcgrad.value_and_grad(fn)(X)
+    expected = fn(X)
+    assert isinstance(value, tuple) and len(value) == len(expected)
+    for got, want in zip(value, expected):
+        np.testing.assert_array_equal(got, want)
