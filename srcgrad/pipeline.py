@@ -23,6 +23,7 @@ from .optimize.copy_propagation import CopyPropagation
 from .optimize.cse import CommonSubexpressionElimination
 from .optimize.dce import DeadCodeElimination
 from .optimize.elide_unbroadcast import ElideUnbroadcast
+from .optimize.number_checks import DropNumberChecks
 from .optimize.passes import run_pass, run_to_fixed_point, verify_enabled
 from .optimize.write_in_place import WriteInPlace
 from .rules import load_builtin_rules
@@ -48,6 +49,7 @@ class Options:
 
 def lower(fn: Any) -> tuple[Function, dict]:
     primal, bindings = lower_function(fn)
+    run_pass(DropNumberChecks(), primal)
     if verify_enabled():
         verify(primal)
     return primal, bindings

@@ -54,8 +54,20 @@ def view_rebound_on_one_path(x):
     return np.sum(a * x) + np.sum(w)
 
 
+def rebind_in_a_loop(a, b, n):
+    for i in range(n):
+        a = np.full(4, b)  # `a` is its parameter's array only if the loop did not run
+    a[1] = 3.0
+
+
+def loop_that_may_not_run(x):
+    y = x * 1.0
+    rebind_in_a_loop(y, 0.0, int(x[0] > 0))
+    return y * x
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
-            view_rebound_on_one_path]
+            view_rebound_on_one_path, loop_that_may_not_run]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

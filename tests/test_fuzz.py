@@ -90,6 +90,10 @@ CAUGHT: dict[str, str] = {
                                   "list as a tuple",
     "value_list_item_across_if": "aliasing seed 200232: `xs2 = [x0]; if ...: x0 = x0` then `x0 += xs2[-1]` did not "
                                  "double xs2[-1]: the if merged x0 into a new value, no longer the list's item",
+    "value_helper_loop_may_not_run": "aliasing seed 200349: a helper's `while` that does not run (`a0 = a1`, a number, "
+                                     "in the body) then `a0[0, 1] = a1`: the caller's x1 did not see the write",
+    "value_augmented_item_order": "aliasing seed 201197: `x1[i3] -= h0(a0=x1, a1=x1)[0]` with h0 halving x1 in "
+                                  "place: x1[i3] was read after h0 ran, not before as Python reads it",
     "value_closure_chain": "a closure called through another closure (inner4 -> inner2 -> reads x0) inside a loop that "
                            "rebinds x0 sees the value x0 had before the loop: 2.7 instead of 6.3 (one closure, or no "
                            "loop, is right)",

@@ -224,3 +224,38 @@ FD_CASES: list[tuple[str, Callable[..., Any], tuple, tuple[int, ...]]] = [
 @pytest.mark.parametrize(("fn", "args", "wrt"), [pytest.param(f, a, w, id=i) for i, f, a, w in FD_CASES])
 def test_matches_finite_differences(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...]) -> None:
     check(fn, args, wrt)
+
+
+# --- evaluation order: Python reads y[i] (and h) of `y[i] -= g(y)` before g runs -----------------
+
+
+def halve(a):
+    a *= 0.5
+    return 1.5
+
+
+def element_read_before_the_right_side(x):
+    y = x * 1.0
+    y[0] -= halve(y)  # y[0] is read (a number) before halve halves y
+    return y
+
+
+def slice_read_before_the_right_side(x):
+    y = x * 1.0
+    y[1:] -= halve(y)  # y[1:] is a view: it sees the halving
+    return y
+
+
+def name_written_by_the_right_side(x):
+    y = x * 1.0
+    y -= halve(y)
+    return y
+
+
+@pytest.mark.parametrize("fn", [element_read_before_the_right_side, slice_read_before_the_right_side,
+                                name_written_by_the_right_side], ids=lambda f: f.__name__)
+def test_an_augmented_write_reads_its_target_where_python_does(fn):
+    x = np.array([1.0, 2.0, 3.0])
+    value, _ = srcgrad.value_and_grad(fn)(x.copy())
+    np.testing.assert_array_equal(value, fn(x.copy()))
+    check(fn, (x,))

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..ir import Block, Op
 from ..runtime import core
-from ..runtime.views import check_distinct
+from ..runtime.views import check_distinct, check_not_array
 from ..runtime.indexing import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
@@ -15,7 +15,7 @@ _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose",
 
 
 # Calls kept for what they check: they may raise.
-_CHECKS = (core.check, check_distinct)
+_CHECKS = (core.check, check_distinct, check_not_array)
 
 
 def is_pure(op: Op) -> bool:

@@ -108,6 +108,30 @@ class Aliasing:
     def __init__(self) -> None:
         self._views: dict[int, tuple[Value, View]] = {}
         self._written: dict[int, Value] = {}
+        self._origin: dict[int, tuple[Value, Value]] = {}
+        self.listed: list[tuple[Value, Any, str, str]] = []
+        """(storage, node, list name, item name) of each array appended to a list built at run time: the list
+        holds the array itself, so a later write into it would change the list's item too."""
+        self.rewritten: dict[int, bool] = {}
+        """id(storage) -> whether a write changed it in place for certain (an item write), or only
+        if it is an array (`h += v`)."""
+
+    def storage(self, value: Any) -> Any:
+        """The first version of `value`'s storage: the same for every version a write makes."""
+        value = self.root(value)
+        entry = self._origin.get(id(value)) if isinstance(value, Value) else None
+        return entry[1] if entry is not None and entry[0] is value else value
+
+    def note_version(self, new: Any, old: Any, certain: bool) -> None:
+        """`new` is `old`'s storage after a write."""
+        storage = self.storage(old)
+        if isinstance(new, Value) and isinstance(storage, Value):
+            self._origin[id(new)] = (new, storage)
+            self.rewritten[id(storage)] = certain or self.rewritten.get(id(storage), False)
+
+    def listed_entry(self, value: Any) -> tuple | None:
+        storage = self.storage(value)
+        return next((e for e in self.listed if e[0] is storage), None)
 
     def note_written(self, value: Any) -> None:
         """`value` is a version of a parameter's array that an in-place write made: a new array in

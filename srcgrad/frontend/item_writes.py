@@ -17,9 +17,9 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..ir import Const, Free, Value
+from ..ir import Block, Const, Free, Value
 from ..runtime import core
-from ..runtime.views import is_array, write_view
+from ..runtime.views import check_not_array, is_array, write_view
 from .aliasing import VIEW_NAMES, View
 from .resolve import Abstract, Seq
 
@@ -27,8 +27,9 @@ from .resolve import Abstract, Seq
 class ItemWrites:
     """The in-place half of a function's lowering (mixed into `lower._FunctionContext`)."""
 
-    def store_item(self, target: gast.Subscript, value: Abstract, env: dict, op: Any = None) -> None:
-        """`y[i] = v` (or `y[i] += v`): a new version of y with the slot replaced."""
+    def store_item(self, target: gast.Subscript, value: Abstract | gast.expr, env: dict, op: Any = None) -> None:
+        """`y[i] = v` (or `y[i] += v`, `value` then the expression v): a new version of y with the
+        slot replaced."""
         if not isinstance(target.value, gast.Name):
             raise self.error(target, "assignment to an item of an expression", "assign to an item of a named array")
         name = target.value.id
@@ -37,8 +38,13 @@ class ItemWrites:
             raise self.error(target, "assignment to an item of a tuple or list", "build a new list instead")
         index = self.index(target.slice, env)
         if op is not None:
-            current = self.call_op(operator.getitem, [base, index], {}, name, view=False)
-            value = self.binary(op, current, value, target)
+            # Python reads y[i] before it evaluates v, and v (a helper writing y) may change it: a
+            # slice of y sees that write, an element does not. A hidden name keeps it live meanwhile.
+            env[".item"] = self.call_op(operator.getitem, [base, index], {}, name)
+            operand = self.expr(value, env)
+            current = env.pop(".item")
+            base = self.name(target.value, env)
+            value = self.binary(op, current, operand, target)
         self.at(target)
         new = self.call_op(core.setitem, [base, index, value], {}, name)
         self.write(env, name, base, new, target, in_place=True)
@@ -64,6 +70,7 @@ class ItemWrites:
         if not isinstance(old, Value):
             env[name] = new
             return
+        self.check_unlisted(old, name, node, certain=in_place or aliasing.of(old) is not None)
         if in_place or aliasing.of(old) is not None:
             self.lowering.note_root_written(aliasing.root(old), node)
         of_parameter = self.lowering.is_parameter(aliasing.root(old)) or aliasing.is_written(aliasing.root(old))
@@ -72,6 +79,7 @@ class ItemWrites:
         view = aliasing.of(old)
         aliases, dependents = self._sharers(old)
         if view is None and not aliases and not dependents:
+            aliasing.note_version(new, old, in_place)
             env[name] = new  # nothing else sees `old`: a plain rebinding
             return
         if view is not None and view.read_only:
@@ -90,6 +98,7 @@ class ItemWrites:
         written: dict[int, Abstract] = {id(old): new}
         for c, v in chain:
             written[id(v.parent)] = self._written_back(v.parent, written[id(c)], v, tests.get(id(c)), node)
+        aliasing.note_version(written[id(child)], child, in_place or view is not None)
         # Each view in the chain is its view of its parent's new version again (a view NumPy makes
         # only sometimes, only where it did), so the adjoint's arrays share memory as Python's do.
         final: dict[int, Abstract] = {id(child): written[id(child)]}
@@ -117,6 +126,43 @@ class ItemWrites:
             for other, bound in list(live.items()):
                 live[other] = self._rederived(bound, memo, node)
         env[name] = final[id(old)]
+
+    def check_unlisted(self, old: Value, name: str, node: gast.AST, *, certain: bool) -> None:
+        """A write into an array a run-time list holds (`xs.append(a)` then `a[0] = v`) would change
+        the list's item, which the adjoint's list (of `a` as it was) does not see: refused at
+        compile time where the write is in place for certain, else (`a += v`, a number perhaps)
+        at run time if `a` is an array."""
+        entry = self.lowering.aliasing.listed_entry(old)
+        if entry is None:
+            return
+        message, hint = self.listed_message(name, entry)
+        if certain:
+            raise self.error(node, message, hint)
+        loc = self.parsed.loc(node)
+        self.call_op(check_not_array, [old, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
+                     {}, "listed", view=False)
+
+    def check_listed_in_loop(self, body: Block, start: int) -> None:
+        """After a loop body: an array it appends to a run-time list and also writes (the write
+        before the append in the body, so on a later trip) is refused as `check_unlisted` does."""
+        aliasing = self.lowering.aliasing
+        for storage, node, list_name, item in aliasing.listed[start:]:
+            if not (isinstance(storage, Value) and storage.owner is body and id(storage) in aliasing.rewritten):
+                continue
+            message = (f"appending '{item}', an array the loop writes into in place, to the list "
+                       f"'{list_name}' (the list would see the writes of later trips)")
+            hint = f"append a copy: {list_name}.append({item}.copy())"
+            if aliasing.rewritten[id(storage)]:
+                raise self.error(node, message, hint)
+            loc = self.parsed.loc(node)
+            self.call_op(check_not_array, [storage, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
+                         {}, "listed", view=False)
+
+    def listed_message(self, name: str, entry: tuple) -> tuple[str, str]:
+        _, append, list_name, _ = entry
+        line = self.parsed.loc(append).line
+        return (f"writing into '{name}', an array the list '{list_name}' holds ({list_name}.append, line {line})",
+                f"append a copy: {list_name}.append({name}.copy())")
 
     def _replay(self, view: View, parent: Abstract, hint: str) -> Abstract:
         """`view`'s op again, on a new version of its parent."""

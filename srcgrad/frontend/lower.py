@@ -234,12 +234,13 @@ class _FunctionContext(Expressions, ItemWrites, RegionAliasing, ControlFlow, Cal
         if isinstance(stmt.target, gast.Name) and self.top_body is not None:
             self.lowering.bindings.setdefault(stmt.target.id, []).append((None, self.builder.block is self.top_body))
         if isinstance(stmt.target, gast.Subscript):
-            self.store_item(stmt.target, self.expr(stmt.value, env), env, BINARY[type(stmt.op)])
+            self.store_item(stmt.target, stmt.value, env, BINARY[type(stmt.op)])
             return
         if not isinstance(stmt.target, gast.Name):
             raise self.error(stmt.target, "augmented assignment to an attribute", "assign to a plain name")
-        current = self.name(stmt.target, env)
-        value = self.binary(BINARY[type(stmt.op)], current, self.expr(stmt.value, env), stmt, stmt.target.id)
+        operand = self.expr(stmt.value, env)
+        current = self.name(stmt.target, env)  # as the right side left it: a helper there may write it
+        value = self.binary(BINARY[type(stmt.op)], current, operand, stmt, stmt.target.id)
         self.write(env, stmt.target.id, current, value, stmt, in_place=False)
 
     def stmt_Assert(self, stmt: gast.Assert, env: dict) -> None:

@@ -13,7 +13,7 @@ import gast
 import numpy as np
 
 from ..errors import SrcgradError
-from ..ir import Value
+from ..ir import Const, Free, Value
 from ..ir.nodes import defining_block, is_inside
 from .aliasing import View
 from .calls import _is_library as is_library
@@ -185,7 +185,13 @@ class RegionAliasing:
                 values = [_at(p[n], path) for p in ways]
                 if any(aliasing.is_written(v) for v in values):
                     aliasing.note_written(_at(env.get(n), path))
-                if not ways or not all(isinstance(v, Value) for v in values):
+                outside = next((v for v in values if isinstance(v, Free) and v.holds_arrays), None)
+                if outside is not None and isinstance(_at(env[n], path), Value):
+                    aliasing.record(_at(env[n], path), View(outside, None, []))  # a write to it is refused
+                    continue
+                # a number on some path (`a = 0` in a loop that may not run) is an array of its own
+                if not ways or not all(isinstance(v, (Value, Const)) for v in values) \
+                        or not any(isinstance(v, Value) for v in values):
                     continue
                 merged = self._merged_relation(n, path, names, i, ways, values, env)
                 if isinstance(merged, Value):
@@ -206,19 +212,25 @@ class RegionAliasing:
         # The same array as another name on some paths, where known, a run-time identity elsewhere
         # (`h += v` of a maybe-number), or an array of its own: `y = x; if c: x = x * 2` leaves x
         # the array y holds only when c is false, which the adjoint tests when x is written.
-        held = [{id(leaf) for m, bound in p.items() if m != n for leaf in _leaves(bound)} for p in ways]
-        candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier]
+        mine = _at(env[n], path)
+        # names merged already as (maybe) views of this one have their relation to it
+        related = {m for m in names if m != n and isinstance(env.get(m), Value) and aliasing.root(env[m]) is mine}
+        held = [{id(leaf) for m, bound in p.items() if m != n and m not in related for leaf in _leaves(bound)}
+                for p in ways]
+        later = [m for m in others if m not in earlier]  # the callers' names a helper's region carries, say
+        candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related]
         candidates += [(u, [u] * len(ways)) for u in self._uncarried_values(names, env)]
         for target, targets in candidates:
-            kinds = [_same_array(v, view, t) or (view is None and id(v) not in h and aliasing.root(t) is not v)
+            kinds = [_same_array(v, view, t) or isinstance(v, Const)
+                     or (view is None and id(v) not in h and aliasing.root(t) is not v)
                      for v, view, t, h in zip(values, views, targets, held)]
             if all(kinds) and any(_same_array(v, view, t) for v, view, t in zip(values, views, targets)) \
                     and any(v is not t for v, t in zip(values, targets)):
                 return View(target, np.asarray, [], {}, False)
         # Another name's array on some path, and no one relation on all of them (`if c: x = b`, with
         # `y = x` before): a write to it, or to what it may be, is refused.
-        shared = next((v for v, h in zip(values, held) if id(v) in h), None)
-        if not any(views):
+        shared = next((v for v, h in zip(values, held) if isinstance(v, Value) and id(v) in h), None)
+        if not any(views) or related:  # with views of it merged already, it is their storage
             return None if shared is None else View(shared, None, [])
         parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
                                                           for view, p in zip(views, ways))), None)
@@ -228,7 +240,7 @@ class RegionAliasing:
         root = aliasing.root(values[first])
         candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None
                           for m in env if m != n and way.get(m) is view.parent), None)
-        owner = next((m for m in names if ways[first].get(m) is root), None)
+        owner = next((m for m in names if ways[first].get(m) is root and m not in related), None)
         if owner is not None:
             return View(env[owner], None, [], candidate=candidate)
         if all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):

@@ -11,6 +11,7 @@ from ..runtime.core import unbroadcast
 from ..runtime.views import (
     array_split_piece,
     check_distinct,
+    check_not_array,
     clear_view,
     embed_view,
     is_array,
@@ -21,7 +22,7 @@ from ..runtime.views import (
 )
 from .registry import defvjp, nondifferentiable
 
-nondifferentiable(is_view_of, is_array, check_distinct)
+nondifferentiable(is_view_of, is_array, check_distinct, check_not_array)
 defvjp(
     write_view,
     lambda ct, out, base, new, view, *args: clear_view(ct, view, *args),

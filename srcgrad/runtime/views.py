@@ -54,6 +54,15 @@ def is_view_of(v: Any, base: Any) -> bool:
     """Whether `v` is a view of the array `base` (shares its memory), as NumPy decided when it
     made `v`: a slice always is, a `reshape` or `ravel` is unless it had to copy, an integer
     index into a 1-D array gives a number, not a view."""
+    if isinstance(base, (list, tuple, dict)) and isinstance(v, np.ndarray):
+        items = base.values() if isinstance(base, dict) else base
+        if any(isinstance(item, np.ndarray) and np.may_share_memory(v, item) for item in items):
+            # `r = xs[-1]; r += 1` or `for r in xs: r *= 2`: Python changes the list's item
+            raise ValueError(
+                "srcgrad: an in-place write reaches an array held in a list built at run time (`xs[i]`, "
+                "`for r in xs`), which the adjoint's list would not see: write into a copy "
+                "(`r = r.copy()`), or build a new list"
+            )
     return isinstance(v, np.ndarray) and isinstance(base, np.ndarray) and np.may_share_memory(v, base)
 
 
@@ -68,6 +77,15 @@ def check_distinct(a: Any, b: Any, message: str) -> None:
     """Refuse two arguments that are one array (or views of one) when the function writes into
     one of them: Python would see the write through the other, which the adjoint cannot follow."""
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.may_share_memory(a, b):
+        raise ValueError(message)
+
+
+@primitive
+def check_not_array(x: Any, message: str) -> None:
+    """Refuse `h += v` on an array a list built at run time holds: Python would change the list's
+    item too, which the adjoint's list (of the array before the write) cannot follow. A number
+    is rebound, and the list keeps the old one, as in Python."""
+    if isinstance(x, np.ndarray):
         raise ValueError(message)
 
 

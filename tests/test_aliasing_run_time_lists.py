@@ -1,0 +1,112 @@
+"""Arrays held in lists built at run time (appended in a loop): the list holds the array itself.
+
+A write into an array after a list took it changes the list's item in Python. srcgrad's
+compile-time lists (`items = [a, x]`) follow such writes (tests/test_aliasing.py); a list built
+at run time is one opaque value in the adjoint, so a write that reaches one of its arrays is
+refused: at compile time where the write is certainly in place, at run time otherwise (`h += v`
+rebinds a number and changes an array). Running totals of numbers, and arrays made fresh on each
+trip, are fine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+from gradcheck import check
+
+X = np.array([0.3, -0.7, 1.1])
+
+
+def running_totals(x):
+    total = 0.0
+    history = []
+    for i in range(3):
+        total += np.sum(x * x) * i  # a number: rebound, the list keeps the old one
+        history.append(total)
+    return sum(history)
+
+
+def fresh_row_each_trip(x):
+    rows = []
+    for i in range(3):
+        r = x * 1.0
+        r[0] = x[1] * i  # written before the list takes it
+        rows.append(r)
+    return np.sum(np.stack(rows) ** 2)
+
+
+@pytest.mark.parametrize("fn", [running_totals, fresh_row_each_trip], ids=lambda f: f.__name__)
+def test_lists_of_numbers_and_fresh_arrays_differentiate(fn):
+    value, _ = srcgrad.value_and_grad(fn)(X.copy())
+    assert value == fn(X.copy())
+    check(fn, (X,))
+    assert "check_not_array" not in srcgrad.show(fn)  # a running total is a number: no guard
+
+
+def array_written_after_the_append(x):
+    h = x * 1.0
+    hs = []
+    for i in range(2):
+        hs.append(h)
+    h[0] = 5.0
+    return np.sum(np.stack(hs))
+
+
+def array_written_on_the_next_trip(x):
+    v = x * 1.0
+    vs = [1.0]
+    for i in range(3):
+        v[0] = v[0] + 1.0
+        vs.append(v)
+    return np.sum(vs[-1])
+
+
+def test_an_item_write_into_an_array_a_run_time_list_holds_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"writing into 'h', an array the list 'hs' holds "
+                                                               r"\(hs.append, line \d+\)") as info:
+        srcgrad.grad(array_written_after_the_append)(X)
+    assert "hs.append(h.copy())" in str(info.value)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="appending 'v', an array the loop writes into in place, "
+                                                             "to the list 'vs'"):
+        srcgrad.grad(array_written_on_the_next_trip)(X)
+
+
+def accumulated_array(x):
+    h = x * 1.0
+    hs = []
+    for i in range(3):
+        h += x  # an array: changed in place, and every item of hs is h
+        hs.append(h)
+    return np.sum(np.stack(hs))
+
+
+def test_an_augmented_write_into_a_listed_array_is_refused_when_it_runs():
+    with pytest.raises(ValueError, match=r"test_aliasing_run_time_lists.py:\d+: appending 'h', an array the loop "
+                                         r"writes into in place, to the list 'hs'"):
+        srcgrad.grad(accumulated_array)(X)
+
+
+def write_an_item_read_back(x):
+    xs = []
+    for i in range(2):
+        xs.append(x * (i + 1.0))
+    r = xs[-1]
+    r[0] = 7.0
+    return np.sum(np.stack(xs))
+
+
+def write_rows_of_a_list(x):
+    xs = []
+    for i in range(2):
+        xs.append(x * (i + 1.0))
+    for r in xs:
+        r *= 2.0
+    return np.sum(np.stack(xs))
+
+
+@pytest.mark.parametrize("fn", [write_an_item_read_back, write_rows_of_a_list], ids=lambda f: f.__name__)
+def test_a_write_into_an_item_read_from_a_run_time_list_is_refused(fn):
+    with pytest.raises(ValueError, match="an in-place write reaches an array held in a list built at run time"):
+        srcgrad.grad(fn)(X)
