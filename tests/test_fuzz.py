@@ -94,6 +94,9 @@ CAUGHT: dict[str, str] = {
                                      "in the body) then `a0[0, 1] = a1`: the caller's x1 did not see the write",
     "value_augmented_item_order": "aliasing seed 201197: `x1[i3] -= h0(a0=x1, a1=x1)[0]` with h0 halving x1 in "
                                   "place: x1[i3] was read after h0 ran, not before as Python reads it",
+    "hvp_list_grown_in_a_loop": "aliasing seed 200645: `x2 = np.tanh(xs4)` of a list grown in a loop "
+                                "(`xs4.append(C0)`): the second derivative taped the shape of the list's "
+                                "cotangent (add_seq, zeros_like_items) and crashed in getitem_grad_to",
     "value_closure_chain": "a closure called through another closure (inner4 -> inner2 -> reads x0) inside a loop that "
                            "rebinds x0 sees the value x0 had before the loop: 2.7 instead of 6.3 (one closure, or no "
                            "loop, is right)",

@@ -26,8 +26,10 @@ from ..runtime.shapes import builtin_sum_grad, concatenate_grad, stack_grad, uns
 _PROVISIONAL = {"t", "ct", "plus", "diff", "prod", "ratio", "power", "mm", "neg", "item"}
 """Names lowering gives values the user did not name: a cotangent they become is renamed."""
 
-# Helpers whose result is a tuple of cotangents, one per item of a sequence.
-SEQUENCE_RESULTS = (unstack, concatenate_grad, stack_grad, builtin_sum_grad, select_grad, choose_grad)
+# Helpers whose result is a tuple of cotangents, one per item of a sequence (`add_seq` and
+# `zeros_like_items`: where their operand is one, the cotangent of a list a loop grows, say).
+SEQUENCE_RESULTS = (unstack, concatenate_grad, stack_grad, builtin_sum_grad, select_grad, choose_grad, add_seq,
+                    core.zeros_like_items)
 SEQUENCE_BUILDERS = (core.pack, core.make_list, core.list_append)
 
 
