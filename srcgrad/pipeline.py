@@ -47,8 +47,9 @@ class Options:
     with_value: bool = False
 
 
-def lower(fn: Any) -> tuple[Function, dict]:
-    primal, bindings = lower_function(fn)
+def lower(fn: Any, options: Options | None = None) -> tuple[Function, dict]:
+    names = () if options is None else (*options.wrt, *options.stop_gradients)
+    primal, bindings = lower_function(fn, frozenset(n for n in names if isinstance(n, str)))
     run_pass(DropNumberChecks(), primal)
     if verify_enabled():
         verify(primal)
@@ -87,7 +88,7 @@ def resolve_wrt(fn: Any, primal: Function, bindings: dict, options: Options) -> 
 
 def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -> tuple[Generated | None, str]:
     """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
-    primal, bindings = lower(fn)
+    primal, bindings = lower(fn, options)
     dependencies = [path for path, _ in primal.dependencies]
     if stop_after == "lower":
         return None, print_function(primal)

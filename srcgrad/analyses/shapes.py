@@ -23,7 +23,7 @@ from ..runtime import core, indexing, linalg, numeric
 ELEMENTWISE_UNARY = {
     np.tanh, np.exp, np.log, np.sin, np.cos, np.tan, np.sqrt, np.square, np.abs, np.sign, np.negative,
     np.positive, np.floor, np.ceil, np.round, np.rint, np.trunc, np.zeros_like, np.ones_like, np.copy,
-    operator.neg, operator.pos, operator.invert, operator.not_, core.stop_gradient, numeric.safe_log,
+    operator.neg, operator.pos, operator.invert, operator.not_, core.stop_gradient, core.identity, numeric.safe_log,
 }  # fmt: skip
 ELEMENTWISE_BINARY = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, np.add, np.subtract,

@@ -166,6 +166,8 @@ class CodeGenerator:
             return f"{self.operand(args[0])}[{self.index(args[1])}]"
         if fn is getattr and isinstance(args[1], Const):
             return f"{self.operand(args[0])}.{args[1].value}"
+        if fn is core.identity:
+            return self.operand(args[0])  # a second name for the same value: `v_read = v`
         if fn is core.pack:
             items = [self.operand(a) for a in args]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"

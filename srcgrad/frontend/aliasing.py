@@ -21,17 +21,18 @@ import numpy as np
 
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
+from ..runtime import core
 from ..runtime.views import array_split_piece, is_view_of, split_piece
 
 VIEW_NAMES = {
     operator.getitem: "getitem", np.transpose: "transpose", np.swapaxes: "swapaxes", np.moveaxis: "moveaxis",
     np.reshape: "reshape", np.ravel: "ravel", np.squeeze: "squeeze", np.expand_dims: "expand_dims",
     np.asarray: "asarray", np.atleast_1d: "atleast_1d", np.atleast_2d: "atleast_2d", np.atleast_3d: "atleast_3d",
-    split_piece: "split", array_split_piece: "array_split",
+    split_piece: "split", array_split_piece: "array_split", core.identity: "identity",
 }  # fmt: skip
 """View ops a write can reach through, and the name `runtime.views.write_view` knows them by."""
 
-ALWAYS_VIEWS = {np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.expand_dims, split_piece, array_split_piece}
+ALWAYS_VIEWS = {core.identity, np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.expand_dims, split_piece, array_split_piece}
 """Views of any array argument (the other view ops may copy, or give a number)."""
 
 READ_ONLY_VIEWS = {np.broadcast_to, np.diagonal}

@@ -92,6 +92,8 @@ class ItemWrites:
             if child_view.fn is None:
                 raise self.error(node, f"writing into '{name}', a view srcgrad cannot follow here",
                                  f"take a copy before the loop or branch: {name} = {name}.copy()")
+            if child_view.fn is core.identity:
+                raise self._named_storage_error(node, name, child.hint)
             chain.append((child, child_view))
             child, child_view = child_view.parent, aliasing.of(child_view.parent)
         tests = {id(c): aliasing.test(c, v, self.builder) for c, v in chain if not v.always}
@@ -233,6 +235,8 @@ class ItemWrites:
         if view.fn is None:
             raise self.error(node, f"a write that reaches '{bound.hint}', a view srcgrad cannot follow here",
                              f"take a copy: {bound.hint} = {bound.hint}.copy()")
+        if view.fn is core.identity:
+            raise self._named_storage_error(node, None, bound.hint)
 
         def replay() -> Abstract:
             return self._replay(view, parent_new, bound.hint)
@@ -243,6 +247,14 @@ class ItemWrites:
             aliasing.record(new, view.rebased(parent_new))
         memo[id(bound)] = new
         return new
+
+    def _named_storage_error(self, node: gast.AST, name: str | None, named: str) -> Exception:
+        """A write reaching a local that `wrt=`/`stop_gradients=` takes as a value of its own (`core.identity`,
+        SPEC section 3), though NumPy holds it in one array with another name: neither reading fits the write."""
+        through = f"'{name}'" if name and name != named else "another name"
+        return self.error(node, f"a write through {through} into the array '{named}' names, which wrt= or "
+                                f"stop_gradients= takes as a value of its own,",
+                          f"bind '{named}' to a copy (`{named} = ....copy()`), or name the other one in wrt=")
 
     @staticmethod
     def mutated(env: dict, name: str, old: Abstract, new: Abstract) -> None:

@@ -40,8 +40,11 @@ _PROVISIONAL_HINTS = {"t", "items", "plus", "diff", "prod", "ratio", "power", "m
 class Lowering:
     """Lowers one top-level function (and everything it inlines) to an ir.Function."""
 
-    def __init__(self, fn: Any):
+    def __init__(self, fn: Any, own_names: frozenset = frozenset()):
         self.fn = unwrap(fn)
+        self.own_names = own_names
+        """Locals named by `wrt=` or `stop_gradients=`: bound to a value another name holds, each gets
+        a value of its own (`core.identity`), so that only what is computed through it sees it."""
         self.parsed = parse_function(self.fn)
         self.inlining: list[Any] = []
         self.dependencies: list[tuple[tuple, Any]] = []
@@ -222,13 +225,29 @@ class _FunctionContext(Expressions, ItemWrites, RegionAliasing, ControlFlow, Cal
         self.expr(stmt.value, env)
 
     def stmt_Assign(self, stmt: gast.Assign, env: dict) -> None:
+        made = len(self.builder.block.ops)
         value = self.expr(stmt.value, env)
         for target in stmt.targets:
-            self.assign(target, value, env)
+            self.assign(target, self.own_value(target, value, made), env)
 
     def stmt_AnnAssign(self, stmt: gast.AnnAssign, env: dict) -> None:
         if stmt.value is not None:
-            self.assign(stmt.target, self.expr(stmt.value, env), env)
+            made = len(self.builder.block.ops)
+            value = self.expr(stmt.value, env)
+            self.assign(stmt.target, self.own_value(stmt.target, value, made), env)
+
+    def own_value(self, target: gast.AST, value: Abstract, made: int) -> Abstract:
+        """`value`, or for a top-level local named by `wrt=`/`stop_gradients=` bound to a value the
+        statement did not make (`v_read = v`), a new value for it: TF's `tf.identity(v)`."""
+        if not (isinstance(target, gast.Name) and target.id in self.lowering.own_names
+                and target.id not in self.lowering.params and self.top_body is not None and self.builder.block is self.top_body):
+            return value
+        if isinstance(value, Value) and isinstance(value.owner, Op) and value.owner in self.builder.block.ops[made:]:
+            return value
+        if not isinstance(value, (Value, Const, Free)) or isinstance(value, Const) and not is_literal(value.value):
+            return value
+        self.at(target)
+        return self.call_op(core.identity, [value], {}, target.id)
 
     def stmt_AugAssign(self, stmt: gast.AugAssign, env: dict) -> None:
         if isinstance(stmt.target, gast.Name) and self.top_body is not None:
@@ -308,9 +327,9 @@ _STATEMENT_HINTS = {
     "Break": "break is supported in for and while loops only",
 }
 
-def lower_function(fn: Any) -> tuple[Function, dict]:
-    """The IR of `fn`, and the values each of its names was bound to."""
-    lowering = Lowering(fn)
+def lower_function(fn: Any, own_names: frozenset = frozenset()) -> tuple[Function, dict]:
+    """The IR of `fn`, and the values each of its names was bound to (`own_names`: see Lowering)."""
+    lowering = Lowering(fn, own_names)
     return lowering.lower(), lowering.bindings
 
 

@@ -57,7 +57,7 @@ class CopyPropagation:
 
     @staticmethod
     def _call(op: Op, mapping: dict[int, Operand]) -> None:
-        if op.fn is operator.pos and isinstance(op.args[0], Value):
+        if op.fn in (operator.pos, core.identity) and isinstance(op.args[0], Value):
             mapping[id(op.result)] = op.args[0]
         if op.fn is operator.getitem and isinstance(op.args[1], Const) and isinstance(op.args[0], Value):
             source = op.args[0].owner

@@ -61,6 +61,12 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
+def identity(x: Any) -> Any:
+    """`x` itself: a name of its own for a value another name holds, so that `wrt=` or
+    `stop_gradients=` of that name sees only what is computed through it (SPEC section 3)."""
+    return x
+
+
 def pack(*xs: Any) -> tuple:
     """Build a tuple from values (`(a, b)` in source)."""
     return xs

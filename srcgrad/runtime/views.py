@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import primitive
+from .core import identity, primitive
 
 
 @primitive
@@ -45,6 +45,7 @@ VIEW_FUNCTIONS = {
     "atleast_2d": np.atleast_2d,
     "atleast_3d": np.atleast_3d,
     "split": split_piece,
+    "identity": identity,
     "array_split": array_split_piece,
 }
 """The views a write can reach through, by the name generated code calls them."""
