@@ -40,7 +40,8 @@ from ..runtime.linalg import (
     tensordot_grad_b,
 )
 from ..runtime.numeric import reject, safe_div, safe_mul
-from .registry import defvjp, lookup, nondifferentiable, vjp_rule
+from .numpy_rules import integer_dtype
+from .registry import defvjp, lookup, nondifferentiable, refuse, vjp_rule
 
 
 def mT(x):  # type: ignore[no-untyped-def]
@@ -67,8 +68,8 @@ defvjp(
 for _outer in (np.outer, np.linalg.outer):
     defvjp(
         _outer,
-        lambda ct, out, a, b, **kwargs: np.reshape(np.dot(ct, np.ravel(b)), np.shape(a)),
-        lambda ct, out, a, b, **kwargs: np.reshape(np.dot(np.ravel(a), ct), np.shape(b)),
+        lambda ct, out, a, b: np.reshape(np.dot(ct, np.ravel(b)), np.shape(a)),
+        lambda ct, out, a, b: np.reshape(np.dot(np.ravel(a), ct), np.shape(b)),
     )
 defvjp(np.kron, lambda ct, out, a, b: kron_grad_a(ct, a, b), lambda ct, out, a, b: kron_grad_b(ct, a, b))
 defvjp(np.linalg.matmul, *lookup(np.matmul).partials)  # type: ignore[union-attr]
@@ -76,36 +77,34 @@ defvjp(np.linalg.tensordot, *lookup(np.tensordot).partials)  # type: ignore[unio
 for _vecdot in (np.vecdot, np.linalg.vecdot):  # sum(x1 * x2, axis)
     defvjp(
         _vecdot,
-        lambda ct, out, x1, x2, axis=-1, **kwargs: unbroadcast(np.expand_dims(ct, axis) * x2, x1),
-        lambda ct, out, x1, x2, axis=-1, **kwargs: unbroadcast(np.expand_dims(ct, axis) * x1, x2),
+        lambda ct, out, x1, x2, axis=-1: unbroadcast(np.expand_dims(ct, axis) * x2, x1),
+        lambda ct, out, x1, x2, axis=-1: unbroadcast(np.expand_dims(ct, axis) * x1, x2),
     )
 defvjp(
     np.matvec,  # out_i = sum_j A_ij v_j
-    lambda ct, out, a, v, **kwargs: unbroadcast(ct[..., :, None] * v[..., None, :], a),
-    lambda ct, out, a, v, **kwargs: unbroadcast(np.sum(a * ct[..., :, None], axis=-2), v),
+    lambda ct, out, a, v: unbroadcast(ct[..., :, None] * v[..., None, :], a),
+    lambda ct, out, a, v: unbroadcast(np.sum(a * ct[..., :, None], axis=-2), v),
 )
 defvjp(
     np.vecmat,  # out_j = sum_i v_i A_ij
-    lambda ct, out, v, a, **kwargs: unbroadcast(np.sum(a * ct[..., None, :], axis=-1), v),
-    lambda ct, out, v, a, **kwargs: unbroadcast(v[..., :, None] * ct[..., None, :], a),
+    lambda ct, out, v, a: unbroadcast(np.sum(a * ct[..., None, :], axis=-1), v),
+    lambda ct, out, v, a: unbroadcast(v[..., :, None] * ct[..., None, :], a),
 )
 
 
-def _cross_axis(axisa, axisb, axisc, axis):  # type: ignore[no-untyped-def]
+def _cross_axis(ct, axisa, axisb, axisc, axis):  # type: ignore[no-untyped-def]
     if axis is None and (axisa, axisb, axisc) != (-1, -1, -1):
-        raise NotImplementedError("the gradient of np.cross with separate axisa/axisb/axisc; use axis=")
+        refuse(ct, "no derivative rule for np.cross with separate axisa=/axisb=/axisc=", "give one axis= instead")
     return -1 if axis is None else axis
 
 
 for _cross in (np.cross, np.linalg.cross):  # <ct, a x b> = <a, b x ct> = <b, ct x a>
     defvjp(
         _cross,
-        lambda ct, out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: unbroadcast(
-            np.cross(b, ct, axis=_cross_axis(axisa, axisb, axisc, axis)), a
-        ),
-        lambda ct, out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: unbroadcast(
-            np.cross(ct, a, axis=_cross_axis(axisa, axisb, axisc, axis)), b
-        ),
+        lambda ct, out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+            unbroadcast(np.cross(b, ct, axis=_cross_axis(ct, axisa, axisb, axisc, axis)), a),
+        lambda ct, out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+            unbroadcast(np.cross(ct, a, axis=_cross_axis(ct, axisa, axisb, axisc, axis)), b),
     )
 
 
@@ -137,8 +136,9 @@ def _einsum_vjp(ct, subscripts, operands, i, kwargs):  # type: ignore[no-untyped
     A label repeated in operand i (a diagonal) is renamed and tied back with an identity;
     labels only operand i has (summed away) come from a ones_like(operand) factor.
     """
-    if not isinstance(subscripts, str):
-        raise NotImplementedError("the gradient of np.einsum in the interleaved (operand, sublist) form")
+    if not isinstance(subscripts, str) or set(kwargs) - {"optimize", "order"}:  # dtype=, casting=: refused
+        refuse(ct, "no derivative rule for np.einsum with " + (", ".join(f"{k}=" for k in kwargs) if isinstance(
+            subscripts, str) else "the (operand, sublist) form"), "write the subscripts as one string, without options")
     inputs, output = _einsum_parse(subscripts)
     x = operands[i]
     target = _einsum_tokens(inputs[i])
@@ -173,12 +173,12 @@ defvjp(
 )
 
 # --- diagonals and triangles --------------------------------------------------------------
-defvjp(
-    np.trace,
-    lambda ct, out, a, offset=0, axis1=0, axis2=1, dtype=None, _out=None: np.expand_dims(ct, (axis1, axis2))
-    * diagonal_mask(a, offset, axis1, axis2),
-)
-defvjp(np.linalg.trace, lambda ct, out, x, offset=0, dtype=None: np.expand_dims(ct, (-2, -1)) * diagonal_mask(x, offset, -2, -1))
+def _trace_vjp(ct, a, offset, axis1, axis2, dtype):  # type: ignore[no-untyped-def]  # an integer dtype truncates
+    return None if integer_dtype(dtype) else np.expand_dims(ct, (axis1, axis2)) * diagonal_mask(a, offset, axis1, axis2)
+
+
+defvjp(np.trace, lambda ct, out, a, offset=0, axis1=0, axis2=1, dtype=None, _out=None: _trace_vjp(ct, a, offset, axis1, axis2, dtype))
+defvjp(np.linalg.trace, lambda ct, out, x, offset=0, dtype=None: _trace_vjp(ct, x, offset, -2, -1, dtype))
 defvjp(np.diagonal, lambda ct, out, a, offset=0, axis1=0, axis2=1: diagonal_grad(ct, a, offset, axis1, axis2))
 defvjp(np.linalg.diagonal, lambda ct, out, x, offset=0: diagonal_grad(ct, x, offset, -2, -1))
 defvjp(np.diag, lambda ct, out, v, k=0: diag_grad(ct, v, k))
@@ -226,7 +226,7 @@ nondifferentiable(cofactor_signs)
 def pinv_vjp(ct, out, a, rcond=None, hermitian=False, **kwargs):  # type: ignore[no-untyped-def]
     """Golub & Pereyra: -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A), P = pinv(A) (constant rank)."""
     if hermitian:
-        raise NotImplementedError("the gradient of np.linalg.pinv(..., hermitian=True)")
+        refuse(ct, "no derivative rule for np.linalg.pinv with hermitian=True", "leave it out: the general rule holds")
     p, g = out, ct
     y = np.matmul(np.matmul(mT(g), p), mT(p))
     z = np.matmul(np.matmul(mT(p), p), mT(g))
@@ -314,7 +314,7 @@ def _singular_values_grad(ct, a):  # type: ignore[no-untyped-def]
 def svd_vjp(ct, out, a, full_matrices=True, compute_uv=True, hermitian=False):  # type: ignore[no-untyped-def]
     """Townsend (2016), for the reduced SVD (full_matrices=True only for square matrices)."""
     if hermitian:
-        raise NotImplementedError("the gradient of np.linalg.svd(..., hermitian=True)")
+        refuse(ct, "no derivative rule for np.linalg.svd with hermitian=True", "leave it out: the general rule holds")
     if not compute_uv:
         return _singular_values_grad(ct, a)
     u, s, vh = out[0], out[1], out[2]
@@ -337,7 +337,7 @@ defvjp(np.linalg.svdvals, lambda ct, out, x: _singular_values_grad(ct, x))
 def qr_vjp(ct, out, a, mode="reduced"):  # type: ignore[no-untyped-def]
     """TensorFlow's QrGrad, for m >= n (reduced; complete only when square)."""
     if mode not in ("reduced", "complete"):
-        raise NotImplementedError(f"the gradient of np.linalg.qr(..., mode={mode!r})")
+        refuse(ct, f"no derivative rule for np.linalg.qr with mode={mode!r}", "use mode='reduced'")
     q, r, ct_q, ct_r = out[0], out[1], ct[0], ct[1]
 
     def times_r_inverse_t(x):  # type: ignore[no-untyped-def]

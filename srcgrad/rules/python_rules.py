@@ -65,7 +65,9 @@ zero_vjp(math.floor, math.ceil, math.trunc, builtins.round)
 
 # --- containers and indexing --------------------------------------------------
 defvjp(operator.getitem, lambda ct, out, x, index: getitem_grad(ct, x, index))
-defvjp(builtins.sum, lambda ct, out, xs, start=0: builtin_sum_grad(ct, xs))
+defvjp(  # sum(xs, start) = start + xs[0] + xs[1] + ...
+    builtins.sum, lambda ct, out, xs, start=0: builtin_sum_grad(ct, xs), lambda ct, out, xs, start=0: unbroadcast(ct, start)
+)
 defvjp(builtin_sum_grad, lambda g, out, ct, xs: gather_sum(g, ct), None)
 defvjp(gather_sum, lambda g, out, grads, like: builtin_sum_grad(g, grads), None)
 defvjp(operator.mod, lambda ct, out, x, y: unbroadcast(ct, x), None)  # x % y = x - y * floor(x / y)
@@ -96,7 +98,16 @@ defvjp(core.method("copy"), lambda ct, out, x, *args, **kwargs: ct)
 
 # --- srcgrad's primitives -------------------------------------------------------
 nondifferentiable(core.stop_gradient, core.check, core.zeros_like_items)
-defvjp(core.method("item"), lambda ct, out, x, *args: expand_like(ct, x))
+def item_vjp(ct, out, x, *args):  # type: ignore[no-untyped-def]
+    """x.item() of a one-element array, x.item(i) the i-th element in C order, x.item(i, j) x[i, j]."""
+    if not args:
+        return expand_like(ct, x)
+    if len(args) == 1 and not isinstance(args[0], tuple):
+        return np.reshape(getitem_grad(ct, np.ravel(x), args[0]), np.shape(x))
+    return getitem_grad(ct, x, args[0] if len(args) == 1 else tuple(args))
+
+
+defvjp(core.method("item"), item_vjp)
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
 defvjp(core.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
 defvjp(core.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))

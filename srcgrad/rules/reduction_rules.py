@@ -24,13 +24,14 @@ from ..runtime.numeric import (
     select,
 )
 from ..runtime.shapes import merge_axes, split_axes, weights_like
-from .registry import defvjp, lookup, nondifferentiable, vjp_rule
+from .numpy_rules import integer_dtype
+from .registry import defvjp, lookup, nondifferentiable, refuse, vjp_rule
 
 
-def _unsupported(**options):  # type: ignore[no-untyped-def]
-    given = [name for name, value in options.items() if value is not None]
+def _unsupported(ct, what, **options):  # type: ignore[no-untyped-def]
+    given = [f"{name}=" for name, value in options.items() if value is not None]
     if given:
-        raise NotImplementedError(f"no derivative rule for the option(s) {', '.join(given)}; leave them out")
+        refuse(ct, f"no derivative rule for {what} with {', '.join(given)}", "leave the option out")
 
 
 def _slice_size(x, reduced):  # type: ignore[no-untyped-def]
@@ -44,7 +45,7 @@ def _slice_size(x, reduced):  # type: ignore[no-untyped-def]
 @vjp_rule(np.var)
 def var_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):  # type: ignore[no-untyped-def]
     """2 (x - mean) / (N - ddof) per element."""
-    _unsupported(where=where, mean=mean)
+    _unsupported(ct, "np.var", where=where, mean=mean)
     ddof = ddof if correction is None else correction
     centred = x - np.mean(x, axis=axis, keepdims=True)
     return expand_reduced(ct, x, axis, keepdims) * centred * (2 / (_slice_size(x, out) - ddof))
@@ -53,7 +54,7 @@ def var_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False
 @vjp_rule(np.std)
 def std_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):  # type: ignore[no-untyped-def]
     """(x - mean) / ((N - ddof) std); 0 where the slice is constant (std = 0, x - mean = 0)."""
-    _unsupported(where=where, mean=mean)
+    _unsupported(ct, "np.std", where=where, mean=mean)
     ddof = ddof if correction is None else correction
     centred = x - np.mean(x, axis=axis, keepdims=True)
     scale = (_slice_size(x, out) - ddof) * expand_reduced(out, x, axis, keepdims)
@@ -65,8 +66,10 @@ def std_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False
 
 @vjp_rule(np.nansum)
 def nansum_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, initial=None, where=None):  # type: ignore[no-untyped-def]
-    """Like sum, skipping NaNs."""
-    _unsupported(where=where)
+    """Like sum, skipping NaNs (`initial` adds a constant)."""
+    _unsupported(ct, "np.nansum", where=where)
+    if integer_dtype(dtype):
+        return None
     return reject(np.isnan(x), np.broadcast_to(expand_reduced(ct, x, axis, keepdims), np.shape(x)))
 
 
@@ -78,7 +81,7 @@ def _not_nan_count(x, axis):  # type: ignore[no-untyped-def]
 @vjp_rule(np.nanmean)
 def nanmean_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, *, where=None):  # type: ignore[no-untyped-def]
     """Like mean, over the elements that are not NaN."""
-    _unsupported(where=where)
+    _unsupported(ct, "np.nanmean", where=where)
     ct = expand_reduced(ct, x, axis, keepdims)
     return reject(np.isnan(x), np.broadcast_to(ct / _not_nan_count(x, axis), np.shape(x)))
 
@@ -86,7 +89,7 @@ def nanmean_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, *,
 @vjp_rule(np.nanvar)
 def nanvar_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):  # type: ignore[no-untyped-def]
     """Like var, over the elements that are not NaN."""
-    _unsupported(where=where, mean=mean)
+    _unsupported(ct, "np.nanvar", where=where, mean=mean)
     ddof = ddof if correction is None else correction
     centred = reject(np.isnan(x), x) - np.nanmean(x, axis=axis, keepdims=True)  # finite everywhere
     grad = expand_reduced(ct, x, axis, keepdims) * centred * 2 / (_not_nan_count(x, axis) - ddof)
@@ -96,7 +99,7 @@ def nanvar_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=Fa
 @vjp_rule(np.nanstd)
 def nanstd_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):  # type: ignore[no-untyped-def]
     """Like std, over the elements that are not NaN."""
-    _unsupported(where=where, mean=mean)
+    _unsupported(ct, "np.nanstd", where=where, mean=mean)
     ddof = ddof if correction is None else correction
     centred = reject(np.isnan(x), x) - np.nanmean(x, axis=axis, keepdims=True)  # finite everywhere
     scale = (_not_nan_count(x, axis) - ddof) * expand_reduced(out, x, axis, keepdims)
@@ -106,7 +109,9 @@ def nanstd_vjp(ct, out, x, axis=None, dtype=None, _out=None, ddof=0, keepdims=Fa
 @vjp_rule(np.nanprod)
 def nanprod_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, initial=None, where=None):  # type: ignore[no-untyped-def]
     """Like prod with NaNs counted as ones; NaNs get no cotangent."""
-    _unsupported(initial=initial, where=where)
+    _unsupported(ct, "np.nanprod", initial=initial, where=where)
+    if integer_dtype(dtype):
+        return None
     nan = np.isnan(x)
     return reject(nan, prod_grad(ct, np.where(nan, np.ones_like(x), x), axis, keepdims))
 
@@ -120,7 +125,7 @@ def share_among_ties(ct, x, extreme, axis):  # type: ignore[no-untyped-def]
 @vjp_rule(np.nanmax)
 def nanmax_vjp(ct, out, x, axis=None, _out=None, keepdims=False, initial=None, where=None):  # type: ignore[no-untyped-def]
     """Tied maxima share the cotangent; NaNs get none."""
-    _unsupported(initial=initial, where=where)
+    _unsupported(ct, "np.nanmax", initial=initial, where=where)
     extreme = expand_reduced(out, x, axis, keepdims)
     return share_among_ties(expand_reduced(ct, x, axis, keepdims), x, extreme, axis)
 
@@ -128,7 +133,7 @@ def nanmax_vjp(ct, out, x, axis=None, _out=None, keepdims=False, initial=None, w
 @vjp_rule(np.nanmin)
 def nanmin_vjp(ct, out, x, axis=None, _out=None, keepdims=False, initial=None, where=None):  # type: ignore[no-untyped-def]
     """Tied minima share the cotangent; NaNs get none."""
-    _unsupported(initial=initial, where=where)
+    _unsupported(ct, "np.nanmin", initial=initial, where=where)
     extreme = expand_reduced(out, x, axis, keepdims)
     return share_among_ties(expand_reduced(ct, x, axis, keepdims), x, extreme, axis)
 
@@ -146,7 +151,7 @@ def ptp_vjp(ct, out, x, axis=None, _out=None, keepdims=False):  # type: ignore[n
 def median_vjp(ct, out, x, axis=None, _out=None, overwrite_input=False, keepdims=False):  # type: ignore[no-untyped-def]
     """The middle element (or the two middle ones, half each) gets the cotangent."""
     if axis is not None and not isinstance(axis, int):
-        raise NotImplementedError("the gradient of np.median over several axes; reshape first")
+        refuse(ct, "no derivative rule for np.median over several axes", "move the axes together and reshape them into one first")
     return expand_reduced(ct, x, axis, keepdims) * median_weights(x, axis)
 
 
@@ -191,6 +196,8 @@ def _reverse_cumsum(ct, axis):  # type: ignore[no-untyped-def]
 @vjp_rule(np.cumsum)
 def cumsum_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no-untyped-def]
     """Each element reaches every later partial sum: a reversed cumulative sum."""
+    if integer_dtype(dtype):
+        return None
     if axis is None:
         return np.reshape(_reverse_cumsum(ct, 0), np.shape(x))
     return _reverse_cumsum(ct, axis)
@@ -199,12 +206,14 @@ def cumsum_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no
 @vjp_rule(np.nancumsum)
 def nancumsum_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no-untyped-def]
     """Like cumsum; NaNs (counted as zeros) get no cotangent."""
-    return reject(np.isnan(x), cumsum_vjp(ct, out, x, axis))
+    return None if integer_dtype(dtype) else reject(np.isnan(x), cumsum_vjp(ct, out, x, axis))
 
 
 @vjp_rule(np.cumulative_sum)
 def cumulative_sum_vjp(ct, out, x, *, axis=None, dtype=None, out_=None, include_initial=False):  # type: ignore[no-untyped-def]
     """cumsum's rule; the leading initial zero (include_initial) has no input."""
+    if integer_dtype(dtype):
+        return None
     axis = 0 if axis is None else axis
     if include_initial:
         ct = np.delete(ct, 0, axis=axis)
@@ -214,12 +223,16 @@ def cumulative_sum_vjp(ct, out, x, *, axis=None, dtype=None, out_=None, include_
 @vjp_rule(np.cumprod)
 def cumprod_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no-untyped-def]
     """Each element reaches every later partial product (exact where x has zeros)."""
+    if integer_dtype(dtype):
+        return None
     return cumprod_grad(ct, x, axis)
 
 
 @vjp_rule(np.nancumprod)
 def nancumprod_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignore[no-untyped-def]
     """Like cumprod with NaNs counted as ones; NaNs get no cotangent."""
+    if integer_dtype(dtype):
+        return None
     nan = np.isnan(x)
     return reject(nan, cumprod_grad(ct, np.where(nan, np.ones_like(x), x), axis))
 
@@ -227,6 +240,8 @@ def nancumprod_vjp(ct, out, x, axis=None, dtype=None, _out=None):  # type: ignor
 @vjp_rule(np.cumulative_prod)
 def cumulative_prod_vjp(ct, out, x, *, axis=None, dtype=None, out_=None, include_initial=False):  # type: ignore[no-untyped-def]
     """cumprod's rule; the leading initial one (include_initial) has no input."""
+    if integer_dtype(dtype):
+        return None
     axis = 0 if axis is None else axis
     if include_initial:
         ct = np.delete(ct, 0, axis=axis)
@@ -236,7 +251,7 @@ def cumulative_prod_vjp(ct, out, x, *, axis=None, dtype=None, out_=None, include
 @vjp_rule(np.diff)
 def diff_vjp(ct, out, a, n=1, axis=-1, prepend=None, append=None):  # type: ignore[no-untyped-def]
     """Each difference a[i+1] - a[i] sends +ct to a[i+1] and -ct to a[i], n times over."""
-    _unsupported(prepend=prepend, append=append)
+    _unsupported(ct, "np.diff", prepend=prepend, append=append)
     for _ in range(n):
         edge = np.zeros_like(np.take(ct, (0,), axis=axis))
         ct = -np.diff(np.concatenate((edge, ct, edge), axis=axis), axis=axis)
@@ -291,7 +306,7 @@ def norm_vjp(ct, out, x, ord=None, axis=None, keepdims=False):  # type: ignore[n
     if ord is None or ord not in (1, -1, 2, -2, np.inf, -np.inf):
         return _vector_norm_grad(ct, out, x, ord, None, keepdims)
     if ord in (-1, -2):
-        raise NotImplementedError(f"the gradient of np.linalg.norm(x, ord={ord}) without axis; pass axis=0 or axis=(0, 1)")
+        refuse(ct, f"no derivative rule for np.linalg.norm(x, ord={ord}) without axis", "pass axis=0 or axis=(0, 1)")
     # ord 1, 2, inf, -inf of a vector equals the same matrix norm of it as one column
     column = as_columns(x, x)
     grad = _matrix_norm_grad(np.reshape(ct, ()), np.reshape(out, ()), column, ord, (-2, -1), False)

@@ -9,11 +9,69 @@ an input is only called when gradient reaches the output and the input is active
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..errors import SrcgradError
+
 Partial = Callable[..., Any]
+
+
+class UnsupportedOptionError(SrcgradError, NotImplementedError):
+    """A call whose options its derivative rule does not handle: refused, never differentiated wrongly."""
+
+
+def refuse(ct: Any, message: str, hint: str | None = None) -> None:
+    """Raise `UnsupportedOptionError` at the call being differentiated (a rule's `ct` knows where it is)."""
+    builder = getattr(getattr(ct, "b", None), "builder", None)
+    raise UnsupportedOptionError(message, getattr(builder, "loc", None), hint)
+
+
+def display_name(fn: Any) -> str:
+    """`np.linalg.svd`, `math.exp`: a callee as a program spells it."""
+    module = (getattr(fn, "__module__", None) or "").split(".")
+    prefix = "np" if module[0] == "numpy" else module[0]
+    if prefix == "np" and len(module) > 1 and module[1] in ("linalg", "fft", "random"):
+        prefix = f"np.{module[1]}"
+    name = getattr(fn, "__name__", repr(fn))
+    return f"{prefix}.{name}" if prefix and prefix not in ("builtins", "_operator") else name
+
+
+_OUT_PARAMETERS = ("_out", "out_")
+"""How rules name NumPy's `out` parameter (`out` is the primal result)."""
+
+
+def checked(fn: Any, partial: Partial | None) -> Partial | None:
+    """`partial`, refusing a call it cannot bind: an option the rule does not know would otherwise
+    be dropped (or raise a bare TypeError), and an `out` array written in place is not followed."""
+    if partial is None:
+        return None
+    partial = getattr(partial, "__srcgrad_rule__", partial)  # a rule shared with another callee
+    try:
+        signature = inspect.signature(partial)
+    except (TypeError, ValueError):
+        return partial
+
+    @functools.wraps(partial)
+    def rule(ct: Any, out: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(ct, out, *args, **kwargs)
+        except TypeError:
+            parameters = signature.parameters
+            unknown = [f"{k}=" for k in kwargs if k not in parameters]
+            what = ", ".join(unknown) if unknown else f"{len(args)} positional arguments"
+            refuse(ct, f"no derivative rule for {display_name(fn)} with {what}",
+                   "leave the option out, or compute the same value without it")
+        for name in _OUT_PARAMETERS:
+            if bound.arguments.get(name) is not None:
+                refuse(ct, f"{display_name(fn)} with an out array (writing a result into an existing array)",
+                       "assign the result to a name instead")
+        return partial(ct, out, *args, **kwargs)
+
+    rule.__srcgrad_rule__ = partial  # type: ignore[attr-defined]
+    return rule
 
 
 @dataclass
@@ -47,7 +105,7 @@ def defvjp(fn: Any, *partials: Partial | None, replace: bool = False) -> None:
     """Declare the per-input VJPs of `fn` (built-in rules raise on a duplicate)."""
     if not replace and (_key(fn) in _TABLE or _key(fn) in _NONDIFFERENTIABLE):
         raise RuntimeError(f"duplicate derivative rule for {fn!r}")
-    _TABLE[_key(fn)] = VJP(partials=tuple(partials), name=getattr(fn, "__name__", repr(fn)))
+    _TABLE[_key(fn)] = VJP(partials=tuple(checked(fn, p) for p in partials), name=getattr(fn, "__name__", repr(fn)))
 
 
 def vjp_rule(fn: Any, *, argnum: int = 0) -> Callable[[Partial], Partial]:
@@ -57,7 +115,7 @@ def vjp_rule(fn: Any, *, argnum: int = 0) -> Callable[[Partial], Partial]:
         existing = _TABLE.get(_key(fn))
         partials = list(existing.partials) if existing else []
         partials += [None] * (argnum + 1 - len(partials))
-        partials[argnum] = rule
+        partials[argnum] = checked(fn, rule)
         _TABLE[_key(fn)] = VJP(partials=tuple(partials), name=getattr(fn, "__name__", repr(fn)))
         return rule
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..ir.builder import emit
 from ..runtime.core import astype_like, expand_reduced, unbroadcast
 from ..runtime.numeric import safe_div
-from .registry import defvjp, lookup, vjp_rule
+from .registry import defvjp, lookup, refuse, vjp_rule
 
 try:
     from scipy import special
@@ -27,8 +27,8 @@ INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def _no_rule(what: str) -> None:
-    raise NotImplementedError(f"no derivative rule for {what}")
+def _no_rule(ct, what: str) -> None:  # type: ignore[no-untyped-def]
+    refuse(ct, f"no derivative rule for {what}")
 
 
 def _polygamma(n, x):  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def _register() -> None:
     def logsumexp_vjp_a(ct, out, a, axis=None, b=None, keepdims=False, return_sign=False):  # type: ignore[no-untyped-def]
         """b exp(a - out): the softmax weights, never overflowing."""
         if return_sign:
-            raise NotImplementedError("the gradient of logsumexp(..., return_sign=True)")
+            refuse(ct, "no derivative rule for scipy.special.logsumexp with return_sign=True", "use np.sign of the sum separately")
         weights = np.exp(a - expand_reduced(out, a, axis, keepdims))
         grad = expand_reduced(ct, a, axis, keepdims) * (weights if b is None else b * weights)
         return unbroadcast(grad, a)
@@ -63,7 +63,7 @@ def _register() -> None:
     def logsumexp_vjp_b(ct, out, a, axis=None, b=None, keepdims=False, return_sign=False):  # type: ignore[no-untyped-def]
         """exp(a - out)."""
         if return_sign:
-            raise NotImplementedError("the gradient of logsumexp(..., return_sign=True)")
+            refuse(ct, "no derivative rule for scipy.special.logsumexp with return_sign=True", "use np.sign of the sum separately")
         grad = expand_reduced(ct, a, axis, keepdims) * np.exp(a - expand_reduced(out, a, axis, keepdims))
         return unbroadcast(grad, b)
 
@@ -95,7 +95,7 @@ def _register() -> None:
     )
     defvjp(
         special.zeta,  # Hurwitz zeta(s, q): d/dq = -s zeta(s + 1, q)
-        lambda ct, out, s, q=None: _no_rule("zeta w.r.t. its exponent s"),
+        lambda ct, out, s, q=None: _no_rule(ct, "scipy.special.zeta with respect to its exponent s"),
         lambda ct, out, s, q=None: unbroadcast(-ct * s * _zeta(s + 1, q), q),
     )
     defvjp(

@@ -36,7 +36,8 @@ from ..runtime.shapes import (
     tile_grad,
     unstack,
 )
-from .registry import defvjp, lookup, nondifferentiable, vjp_rule
+from .numpy_rules import integer_dtype
+from .registry import defvjp, lookup, nondifferentiable, refuse, vjp_rule
 
 # --- permutations of axes and elements ------------------------------------------------------
 defvjp(np.swapaxes, lambda ct, out, a, axis1, axis2: np.swapaxes(ct, axis1, axis2))
@@ -60,10 +61,10 @@ for _atleast in (np.atleast_1d, np.atleast_2d, np.atleast_3d):  # one array in: 
         _atleast,
         *[(lambda ct, out, *arys, i=i: np.reshape(ct if len(arys) == 1 else ct[i], np.shape(arys[i]))) for i in range(32)],
     )
-defvjp(np.ascontiguousarray, lambda ct, out, a, dtype=None, **kwargs: astype_like(ct, a))
-defvjp(np.asfortranarray, lambda ct, out, a, dtype=None, **kwargs: astype_like(ct, a))
+defvjp(np.ascontiguousarray, lambda ct, out, a, dtype=None, *, like=None: None if integer_dtype(dtype) else astype_like(ct, a))
+defvjp(np.asfortranarray, lambda ct, out, a, dtype=None, *, like=None: None if integer_dtype(dtype) else astype_like(ct, a))
 defvjp(np.real_if_close, lambda ct, out, a, tol=100: ct)  # real inputs: the identity
-defvjp(np.asanyarray, lambda ct, out, a, dtype=None, **kwargs: sequence_grad(ct, a))
+defvjp(np.asanyarray, lambda ct, out, a, dtype=None, order=None, **kw: None if integer_dtype(dtype) else sequence_grad(ct, a))
 defvjp(np.astype, *lookup(core.method("astype")).partials)  # type: ignore[union-attr]
 defvjp(
     np.broadcast_arrays,
@@ -83,7 +84,8 @@ defvjp(np.meshgrid, *[(lambda ct, out, *xi, i=i, **kw: _meshgrid_vjp(ct, out, i,
 # --- stacking and splitting ------------------------------------------------------------------------
 for _kind in ("vstack", "row_stack", "hstack", "dstack", "column_stack"):
     if hasattr(np, _kind):  # row_stack is gone from NumPy 2.5
-        defvjp(getattr(np, _kind), lambda ct, out, tup, *args, kind=_kind, **kwargs: stack_grad(ct, tup, kind))
+        defvjp(getattr(np, _kind), lambda ct, out, tup, *, dtype=None, casting="same_kind", kind=_kind:
+               None if integer_dtype(dtype) else stack_grad(ct, tup, kind))
 defvjp(np.split, lambda ct, out, ary, indices_or_sections, axis=0: emit(np.concatenate, ct, axis=axis))
 defvjp(np.array_split, lambda ct, out, ary, indices_or_sections, axis=0: emit(np.concatenate, ct, axis=axis))
 defvjp(np.hsplit, lambda ct, out, ary, indices_or_sections: emit(np.hstack, ct))
@@ -113,7 +115,8 @@ defvjp(np.repeat, lambda ct, out, a, repeats, axis=None: repeat_grad(ct, a, repe
 def pad_vjp(ct, out, array, pad_width, mode="constant", **kwargs):  # type: ignore[no-untyped-def]
     """The unpadded part, plus what edge/reflect/wrap copies received."""
     if mode not in PAD_MODES or kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError(f"the gradient of np.pad with mode={mode!r}; modes with one: {', '.join(PAD_MODES)}")
+        given = f"mode={mode!r}" if mode not in PAD_MODES else "reflect_type='odd'"
+        refuse(ct, f"no derivative rule for np.pad with {given}", f"modes with one: {', '.join(PAD_MODES)}")
     return pad_grad(ct, array, pad_width, mode)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..runtime.core import unbroadcast
 from ..runtime.numeric import reject, safe_div, select
-from .registry import defvjp, lookup, nondifferentiable, vjp_rule, zero_vjp
+from .registry import defvjp, lookup, nondifferentiable, refuse, vjp_rule, zero_vjp
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -127,8 +127,12 @@ defvjp(
 )
 
 
-def _clip_bounds(a_min, a_max, kwargs):  # type: ignore[no-untyped-def]
-    """np.clip's bounds, given positionally or as min=/max= (NumPy 2)."""
+def _clip_bounds(ct, a_min, a_max, kwargs):  # type: ignore[no-untyped-def]
+    """np.clip's bounds, given positionally or as min=/max= (NumPy 2); the ufunc options
+    (where=, dtype=, ...) that np.clip passes on are refused."""
+    options = [f"{k}=" for k in kwargs if k not in ("min", "max")]
+    if options:
+        refuse(ct, f"no derivative rule for np.clip with {', '.join(options)}", "leave the option out")
     return (kwargs.get("min") if a_min is None else a_min), (kwargs.get("max") if a_max is None else a_max)
 
 
@@ -140,7 +144,7 @@ def _clip_lower(a, a_min, a_max):  # type: ignore[no-untyped-def]
 @vjp_rule(np.clip, argnum=0)
 def clip_vjp_a(ct, out, a, a_min=None, a_max=None, **kwargs):  # type: ignore[no-untyped-def]
     """Passes where a_min <= a <= a_max (bounds included, as TensorFlow's clip_by_value)."""
-    a_min, a_max = _clip_bounds(a_min, a_max, kwargs)
+    a_min, a_max = _clip_bounds(ct, a_min, a_max, kwargs)
     passes = None if a_min is None else a >= a_min
     if a_max is not None:
         below = _clip_lower(a, a_min, a_max) <= a_max
@@ -151,7 +155,7 @@ def clip_vjp_a(ct, out, a, a_min=None, a_max=None, **kwargs):  # type: ignore[no
 @vjp_rule(np.clip, argnum=1)
 def clip_vjp_min(ct, out, a, a_min=None, a_max=None, **kwargs):  # type: ignore[no-untyped-def]
     """The lower bound gets the cotangent where it is the result."""
-    a_min, a_max = _clip_bounds(a_min, a_max, kwargs)
+    a_min, a_max = _clip_bounds(ct, a_min, a_max, kwargs)
     active = a < a_min
     if a_max is not None:
         active = active & (np.maximum(a, a_min) <= a_max)
@@ -161,7 +165,7 @@ def clip_vjp_min(ct, out, a, a_min=None, a_max=None, **kwargs):  # type: ignore[
 @vjp_rule(np.clip, argnum=2)
 def clip_vjp_max(ct, out, a, a_min=None, a_max=None, **kwargs):  # type: ignore[no-untyped-def]
     """The upper bound gets the cotangent where it is the result."""
-    a_min, a_max = _clip_bounds(a_min, a_max, kwargs)
+    a_min, a_max = _clip_bounds(ct, a_min, a_max, kwargs)
     return unbroadcast(select(_clip_lower(a, a_min, a_max) > a_max, ct), a_max)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .core import primitive, unbroadcast
 from .indexing import scatter_add
@@ -115,6 +116,70 @@ def pad_grad(ct: Any, x: Any, pad_width: Any, mode: str = "constant") -> Any:
         padded = np.pad(positions, pad_width, mode=mode)
     copied = padded >= 0
     return scatter_add(np.asarray(ct)[copied], x, None, padded[copied])
+
+
+def read_order(x: Any, order: Any) -> str:
+    """How `np.reshape(x, ..., order)` and `np.ravel(x, order)` read x, as 'C', 'F' or 'K' (memory order).
+
+    'A' is 'F' for an array that is Fortran-contiguous and not C-contiguous, else 'C' (NumPy's
+    PyArray_ISFORTRAN); None is 'C'; NumPy takes the letters in either case.
+    """
+    order = "C" if order is None else str(order).upper()
+    if order == "A":
+        flags = np.asarray(x).flags
+        return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    return order
+
+
+def memory_positions(x: Any) -> Any:
+    """For each element of `np.ravel(x, order='K')`, its C-order flat index in x.
+
+    An index array given x's strides (in absolute value: 'K' reads a reversed axis forwards) is
+    laid out as x is, so NumPy's own ravel('K') of it orders the indices exactly as it orders x.
+    """
+    x = np.asarray(x)
+    if x.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    c_index = np.reshape(np.arange(x.size), x.shape)
+    unit = int(np.gcd.reduce([x.itemsize, *x.strides]))  # strides in units that keep every offset whole
+    steps = [abs(s) // unit for s in x.strides]
+    span = 1 + sum((n - 1) * step for n, step in zip(x.shape, steps))
+    itemsize = np.dtype(np.intp).itemsize
+    proxy = as_strided(np.zeros(span, dtype=np.intp), x.shape, [step * itemsize for step in steps])
+    proxy[...] = c_index
+    if np.array_equal(proxy, c_index):  # no two elements of x share memory
+        return np.ravel(proxy, order="K")
+    if any(s < 0 for s in x.strides):
+        raise ValueError(
+            "the gradient of np.ravel(x, order='K') where elements of x share memory (np.broadcast_to) "
+            "and an axis is reversed; copy x first (np.copy(x)) or use order='C'"
+        )
+    # Elements share memory (a broadcast axis): the iterator itself gives the order. Without
+    # reversed axes its 'K' order is ravel's (it would walk a reversed axis backwards).
+    walk = np.nditer(x, flags=["c_index", "refs_ok"], order="K")
+    return np.array([walk.index for _ in walk], dtype=np.intp)
+
+
+@primitive
+def reshape_grad(ct: Any, x: Any, order: Any = "C") -> Any:
+    """The cotangent of x in `np.reshape(x, shape, order)` or `np.ravel(x, order)`: ct put back
+    where each of its elements was read from."""
+    order = read_order(x, order)
+    if order != "K":
+        return np.reshape(ct, np.shape(x), order=order)
+    grad = np.empty(np.size(x), dtype=np.result_type(ct))
+    grad[memory_positions(x)] = np.ravel(ct)
+    return np.reshape(grad, np.shape(x))
+
+
+@primitive
+def reshape_like(v: Any, like: Any, x: Any, order: Any = "C") -> Any:
+    """`v`, shaped like x, read as `np.reshape(x, np.shape(like), order)` reads x: the transpose of
+    `reshape_grad(., x, order)`."""
+    order = read_order(x, order)
+    if order != "K":
+        return np.reshape(v, np.shape(like), order=order)
+    return np.reshape(np.ravel(v)[memory_positions(x)], np.shape(like))
 
 
 @primitive
