@@ -15,11 +15,6 @@ import pytest
 
 from fuzz.inputs import CASES, classify
 
-_SCALAR_ITEM_WRITE = ("a non-array argument is made a 0-d array and the generated `y[0] = 0.0` raises IndexError "
-                      "'too many indices for array: array is 0-dimensional' from generated code, where the function "
-                      "itself raises AttributeError (no .copy()) / TypeError; srcgrad should reject the argument "
-                      "by name or let the user's error surface")
-
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("loop", "float_list"): "a Python list argument: f computes `x * i` as list repetition (lengths 0, 3, 6), srcgrad "
                             "as array arithmetic; the generated adjoint raises 'operands could not be broadcast "
@@ -28,16 +23,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("branch", "decimal"): "a decimal.Decimal argument: f runs (np.sum/exp on a Decimal), the generated adjoint "
                            "raises TypeError \"unsupported operand type(s) for *: 'float' and 'decimal.Decimal'\" "
                            "from generated code",
-    ("item_write", "string"): _SCALAR_ITEM_WRITE,
-    ("item_write", "none"): _SCALAR_ITEM_WRITE,
-    ("item_write", "dict"): _SCALAR_ITEM_WRITE,
-    ("item_write", "nan_float"): _SCALAR_ITEM_WRITE,
-    ("item_write", "int_scalar"): _SCALAR_ITEM_WRITE,
-    ("item_write", "bool_scalar"): _SCALAR_ITEM_WRITE,
-    ("item_write", "decimal"): _SCALAR_ITEM_WRITE,
-    ("item_write", "ragged_list"): "a ragged list: f raises AttributeError (list * list), srcgrad raises numpy's "
-                                   "'setting an array element with a sequence ... inhomogeneous shape' ValueError "
-                                   "from np.copy without naming the argument",
     ("reduce_axis", "zero_d"): "a 0-d array with np.max(x, axis=0): f runs (NumPy accepts axis=0 on a 0-d array), "
                                "the adjoint raises 'cannot broadcast a non-scalar to a scalar array' from "
                                "np.broadcast_to",

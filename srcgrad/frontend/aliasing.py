@@ -149,13 +149,21 @@ class Aliasing:
         return entry[1] if entry is not None and entry[0] is value else None
 
     def record(self, value: Value, view: View) -> None:
+        """`value` is `view` of `view.parent`. Not where `view.parent` is already (a view of) `value`:
+        two values that may each be the other's array (`np.asarray` of one another, as merges of
+        `y = h; h += v` make them) keep the relation one way, and chains of views stay finite."""
+        parent: Any = view.parent
+        while parent is not None:
+            if parent is value:
+                return
+            up = self.of(parent)
+            parent = up.parent if up is not None else None
         self._views[id(value)] = (value, view)
 
     def root(self, value: Any) -> Any:
         """The value whose storage `value` shares (itself, if it is not a view)."""
-        seen = 0
-        while (view := self.of(value)) is not None and seen < 1000:
-            value, seen = view.parent, seen + 1
+        while (view := self.of(value)) is not None:
+            value = view.parent
         return value
 
     def note_op(self, op: Op) -> None:

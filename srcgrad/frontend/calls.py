@@ -26,12 +26,14 @@ from .source import parse_function, unwrap
 ARRAY_METHODS: dict[str, Any] = {
     name: getattr(np, name)
     for name in (
-        "sum", "mean", "max", "min", "prod", "dot", "ravel", "squeeze", "copy", "clip", "cumsum",
+        "sum", "mean", "max", "min", "prod", "dot", "ravel", "squeeze", "clip", "cumsum",
         "cumprod", "std", "var", "argmax", "argmin", "argsort", "all", "any", "swapaxes", "take",
         "round", "trace", "diagonal", "nonzero", "repeat", "conj",
     )
 }  # fmt: skip
 ARRAY_METHODS["flatten"] = np.ravel  # but a copy: never recorded as a view
+# `x.copy()` stays a method call: C order, where `np.copy` keeps the layout, and a later reshape or
+# ravel(order="K") of the copy views or reads it as Python's does.
 
 
 _LIBRARY_ROOTS = {"numpy", "scipy", "math", "builtins", "operator", "_operator", "functools"}
@@ -84,10 +86,19 @@ class Calls:
             callee = self.expr(func, env)
         else:
             callee = self.expr(func, env)
-        args = [self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        _, args, kwargs = self.arguments(node, env)
         self.at(node)
         return self.call(callee, args, kwargs, node, env)
+
+    def arguments(self, node: gast.Call, env: dict, receiver: Abstract | None = None) -> tuple:
+        """`(receiver, args, kwargs)`: a method call's receiver (or None), then the positional and
+        keyword arguments, in Python's order, each as the callee sees it (`Expressions.in_order`)."""
+        first = [] if receiver is None else [receiver]
+        values = self.in_order([*node.args, *(k.value for k in node.keywords)], env, node, first=first)
+        if first:
+            receiver, values = values[0], values[1:]
+        kwargs = {k.arg: v for k, v in zip(node.keywords, values[len(node.args):])}
+        return receiver, values[:len(node.args)], kwargs
 
     def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
         name = func.attr
@@ -95,8 +106,7 @@ class Calls:
             raise self.error(node, f".{name}() (it changes the array in place)",
                              f"use the NumPy function that returns a new array, e.g. y = np.{name}(y)"
                              if name in ("sort", "partition", "resize") else "build a new array, e.g. with np.full_like")
-        args = [self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        receiver, args, kwargs = self.arguments(node, env, receiver)
         self.at(node)
         if name == "append" and isinstance(func.value, gast.Name):
             if isinstance(receiver, Seq) and receiver.kind == "list" and len(args) == 1:

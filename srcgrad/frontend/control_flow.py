@@ -62,9 +62,12 @@ class ControlFlow:
 
     def loaded_outside(self, node: gast.AST) -> set[str]:
         """Names read anywhere in the function except inside `node`."""
-        inside = {id(n) for n in gast.walk(node)}
-        return {n.id for n in gast.walk(self.node)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        cache = self.__dict__.setdefault("_loaded_outside", {})
+        if id(node) not in cache:  # a region is lowered again when a write reaches a name it did not carry
+            inside = {id(n) for n in gast.walk(node)}
+            cache[id(node)] = {n.id for n in gast.walk(self.node)
+                               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        return cache[id(node)]
 
     def stmt_If(self, stmt: gast.If, env: dict) -> None:
         cond = self.expr(stmt.test, env)

@@ -85,11 +85,33 @@ class Expressions:
                                hint="define it before the function is differentiated")
         return value
 
+    def in_order(self, nodes: list, env: dict, node: gast.AST, first: list | None = None,
+                 evaluate: Callable | None = None) -> list:
+        """Operands evaluated left to right, as Python does. An operator or callee sees each operand
+        as it is when it runs: one that names (or views) an array a later operand writes into in
+        place (`a - scale(a)`, where the helper does `arr *= s`) is read again after the later
+        ones, as the write left it. `first`: operands already evaluated (a method's receiver)."""
+        evaluate = evaluate or self.expr
+        values = list(first or [])
+        marks: list[dict | None] = [None] * len(values)
+        if values and _may_write(nodes):
+            marks[-1] = dict(env)
+        for i, n in enumerate(nodes):
+            values.append(evaluate(n, env))
+            marks.append(dict(env) if _may_write(nodes[i + 1:]) else None)
+        for i, mark in enumerate(marks):
+            if mark is None:
+                continue
+            memo = {id(old): env[name] for name, old in mark.items() if name in env and env[name] is not old}
+            if memo:
+                values[i] = self._rederived(values[i], memo, node)
+        return values
+
     def expr_Tuple(self, node: gast.Tuple, env: dict) -> Abstract:
-        return Seq([self.expr(e, env) for e in self._elements(node)], "tuple")
+        return Seq(self.in_order(self._elements(node), env, node), "tuple")
 
     def expr_List(self, node: gast.List, env: dict) -> Abstract:
-        return Seq([self.expr(e, env) for e in self._elements(node)], "list")
+        return Seq(self.in_order(self._elements(node), env, node), "list")
 
     def _elements(self, node: gast.Tuple | gast.List) -> list:
         for e in node.elts:
@@ -98,8 +120,7 @@ class Expressions:
         return node.elts
 
     def expr_BinOp(self, node: gast.BinOp, env: dict) -> Abstract:
-        left = self.expr(node.left, env)
-        right = self.expr(node.right, env)
+        left, right = self.in_order([node.left, node.right], env, node)
         return self.binary(BINARY[type(node.op)], left, right, node)
 
     def binary(self, fn: Any, left: Abstract, right: Abstract, node: gast.AST, hint: str = "") -> Abstract:
@@ -123,10 +144,9 @@ class Expressions:
         return self.call_op(fn, [operand], {}, OPERATOR_NAMES.get(fn, "t"))
 
     def expr_Compare(self, node: gast.Compare, env: dict) -> Abstract:
-        left = self.expr(node.left, env)
+        left, *rights = self.in_order([node.left, *node.comparators], env, node)
         results = []
-        for op, comparator in zip(node.ops, node.comparators):
-            right = self.expr(comparator, env)
+        for op, right in zip(node.ops, rights):
             if type(op) not in COMPARE:
                 raise self.error(node, "'in' and 'not in'", "compare with == and combine with or")
             fn = COMPARE[type(op)]
@@ -175,8 +195,8 @@ class Expressions:
         raise self.error(node, f"the attribute '.{node.attr}' of this value", "compute it with a NumPy function")
 
     def expr_Subscript(self, node: gast.Subscript, env: dict) -> Abstract:
-        base = self.expr(node.value, env)
-        index = self.index(node.slice, env)
+        base, index = self.in_order([node.value, node.slice], env, node,
+                                    evaluate=lambda n, e: self.index(n, e) if n is node.slice else self.expr(n, e))
         if isinstance(base, Seq) and isinstance(index, Const):
             if isinstance(index.value, (int, np.integer)):
                 return base.items[index.value]
@@ -206,6 +226,11 @@ class Expressions:
                 return Const(tuple(p.value for p in parts))
             return Seq(parts, "tuple")
         return self.expr(node, env)
+
+
+def _may_write(nodes: list) -> bool:
+    """Whether evaluating `nodes` may write into an array in place: only a call can."""
+    return any(isinstance(n, gast.Call) for node in nodes for n in gast.walk(node))
 
 
 def _fold(fn: Any, *operands: Const) -> Const | None:

@@ -111,6 +111,7 @@ class ItemWrites:
             else:
                 final[id(c)] = self.structured_if(tests[id(c)], lambda v=v, p=parent_new, c=c: self._replay(v, p, c.hint),
                                              lambda c=c: written[id(c)], node, c.hint)
+                self._replayed_if(final[id(c)], tests[id(c)])
             if isinstance(final[id(c)], Value):
                 aliasing.record(final[id(c)], v.rebased(parent_new))
         if of_parameter:
@@ -241,12 +242,24 @@ class ItemWrites:
         def replay() -> Abstract:
             return self._replay(view, parent_new, bound.hint)
 
-        new = replay() if view.always else self.structured_if(aliasing.test(bound, view, self.builder), replay,
-                                                          lambda: bound, node, bound.hint)
+        # A view NumPy makes only sometimes is replayed where it was one; a view of a parent that is
+        # new only where its own test held (a name bound on a loop's later trips) only there too.
+        test = aliasing.test(bound, view, self.builder) if not view.always else self._replayed_when(parent_new)
+        new = replay() if test is None else self.structured_if(test, replay, lambda: bound, node, bound.hint)
+        self._replayed_if(new, test)
         if isinstance(new, Value):
             aliasing.record(new, view.rebased(parent_new))
         memo[id(bound)] = new
         return new
+
+    def _replayed_if(self, value: Abstract, test: Abstract | None) -> None:
+        if test is not None and isinstance(value, Value):
+            self.lowering.replayed_if[id(value)] = (value, test)
+
+    def _replayed_when(self, value: Abstract) -> Abstract | None:
+        """The run-time test under which `value`, a write's new version of a name, was replayed."""
+        entry = self.lowering.replayed_if.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else None
 
     def _named_storage_error(self, node: gast.AST, name: str | None, named: str) -> Exception:
         """A write reaching a local that `wrt=`/`stop_gradients=` takes as a value of its own (`core.identity`,

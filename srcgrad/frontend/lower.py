@@ -55,6 +55,9 @@ class Lowering:
         self.aliasing = Aliasing()
         self.written_params: dict[str, gast.AST] = {}
         """The function's parameters an in-place write reaches (by name), and the first such write."""
+        self.replayed_if: dict[int, tuple[Value, Abstract]] = {}
+        """A write's new version of a view NumPy makes only sometimes: the run-time test it was made
+        under (views of it are replayed under the same test; see item_writes.py)."""
         self.assumed_views: dict[int, dict] = {}
         """Per loop: names unbound on entry that its body leaves as views (see item_writes.py)."""
         self.contexts: list[_FunctionContext] = []

@@ -179,6 +179,7 @@ class RegionAliasing:
         one path only knows at run time: `y = h; h += v`); one that is a view on some path only
         cannot be followed further."""
         aliasing = self.lowering.aliasing
+        uncarried = self._uncarried_values(names, env)  # the loop below rebinds carried names only
         for i, n in enumerate(names):
             for path in _leaf_paths(env.get(n)):
                 ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
@@ -193,14 +194,14 @@ class RegionAliasing:
                 if not ways or not all(isinstance(v, (Value, Const)) for v in values) \
                         or not any(isinstance(v, Value) for v in values):
                     continue
-                merged = self._merged_relation(n, path, names, i, ways, values, env)
+                merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried)
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
                 elif merged is not None and isinstance(_at(env[n], path), Value):
                     aliasing.record(_at(env[n], path), merged)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
-                         env: dict) -> Value | View | None:
+                         env: dict, uncarried: list[Value]) -> Value | View | None:
         """What one merged slot is: another name's merged value, a view of one, or neither (None)."""
         aliasing = self.lowering.aliasing
         others = [m for m in names if m != n and isinstance(env.get(m), Value)]
@@ -219,7 +220,7 @@ class RegionAliasing:
                 for p in ways]
         later = [m for m in others if m not in earlier]  # the callers' names a helper's region carries, say
         candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related]
-        candidates += [(u, [u] * len(ways)) for u in self._uncarried_values(names, env)]
+        candidates += [(u, [u] * len(ways)) for u in uncarried]
         for target, targets in candidates:
             kinds = [_same_array(v, view, t) or isinstance(v, Const)
                      or (view is None and id(v) not in h and aliasing.root(t) is not v)
