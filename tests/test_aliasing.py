@@ -372,3 +372,17 @@ def test_region_helpers_write_the_region_whatever_the_memory_layout(order, view,
     assert np.all(region(np.ascontiguousarray(cleared)) == 0) and cleared.sum() == base.sum() - region(base).sum()
     embedded = embed_view(new, base, view, *args)
     assert embedded.sum() == new.sum() and np.all(region(np.ascontiguousarray(embedded)) == new)
+
+
+def test_views_never_form_a_cycle():
+    """Two merged values that may each be the other's array (`np.asarray` of one another) keep the
+    relation one way: a cycle made lowering walk views forever (a generated adjoint's second order)."""
+    from srcgrad.frontend.aliasing import Aliasing, View
+    from srcgrad.ir import Value
+
+    aliasing = Aliasing()
+    a, b, c = Value("a"), Value("b"), Value("c")
+    aliasing.record(b, View(a, np.asarray, [], {}, False))
+    aliasing.record(c, View(b, np.asarray, [], {}, False))
+    aliasing.record(a, View(c, np.asarray, [], {}, False))  # would close a -> c -> b -> a
+    assert aliasing.of(a) is None and aliasing.root(c) is a

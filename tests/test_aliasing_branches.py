@@ -66,8 +66,18 @@ def loop_that_may_not_run(x):
     return y * x
 
 
+def view_of_a_view_bound_in_a_loop(x):
+    a = np.outer(x, x) + 0.5
+    v0 = a[1:3]
+    for i in range(2):
+        a[-1] += x[1]  # v4 (unbound on the first trip) and its view v5 follow this write from the second
+        v4 = v0[1]
+        v5 = v4[1:3]
+    return np.max(a) + np.max(v4) + np.max(v5 * 2.0)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
-            view_rebound_on_one_path, loop_that_may_not_run]
+            view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 
