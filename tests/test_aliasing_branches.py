@@ -76,8 +76,28 @@ def view_of_a_view_bound_in_a_loop(x):
     return np.max(a) + np.max(v4) + np.max(v5 * 2.0)
 
 
+def base_written_after_its_rows(x):
+    a = np.outer(x, x) + 0.5
+    for row in a:  # the loop carries `a` and the hidden source of its rows: one array
+        row += x[0]
+    a[0] = x[1]
+    a += 1.0
+    return np.max(a) + np.sum(a * a)
+
+
+def view_of_a_view_across_a_row_loop(x):
+    a = np.outer(x, x) + 0.5
+    v0 = a[::2]
+    v1 = np.asarray(v0)  # v0 itself: a view of a, and the storage v1 names
+    for row in a:
+        v1[0] = x[0] * 0.25
+    v1 += x[0] * 0.25  # reaches v0 and a
+    return np.max(a) + np.max(v0) + np.sum(v1 * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
-            view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop]
+            view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
+            base_written_after_its_rows, view_of_a_view_across_a_row_loop]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

@@ -216,6 +216,9 @@ class RegionAliasing:
         mine = _at(env[n], path)
         # names merged already as (maybe) views of this one have their relation to it
         related = {m for m in names if m != n and isinstance(env.get(m), Value) and aliasing.root(env[m]) is mine}
+        # later names holding this very value on every path merge into it in their turn (a loop over
+        # `a`'s rows carries `a` and its hidden rows source, one array)
+        related |= {m for m in names if m != n and not path and all(p.get(m) is v for p, v in zip(ways, values))}
         held = [{id(leaf) for m, bound in p.items() if m != n and m not in related for leaf in _leaves(bound)}
                 for p in ways]
         later = [m for m in others if m not in earlier]  # the callers' names a helper's region carries, say
@@ -231,12 +234,15 @@ class RegionAliasing:
         # Another name's array on some path, and no one relation on all of them (`if c: x = b`, with
         # `y = x` before): a write to it, or to what it may be, is refused.
         shared = next((v for v, h in zip(values, held) if isinstance(v, Value) and id(v) in h), None)
-        if not any(views) or related:  # with views of it merged already, it is their storage
+        if not any(views):
             return None if shared is None else View(shared, None, [])
+        # the same view of one name on every path: so it is after (views of it merged already keep theirs)
         parent = next((m for m in env if m != n and all(view is not None and view.parent is p.get(m)
                                                           for view, p in zip(views, ways))), None)
         if parent is not None and all(views[0].same_as(v) for v in views[1:]) and self._visible_after(views[0]):
             return views[0].rebased(env[parent])
+        if related:  # with views of it merged already, it is their storage
+            return None if shared is None else View(shared, None, [])
         first = next(k for k, view in enumerate(views) if view is not None)
         root = aliasing.root(values[first])
         candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None
