@@ -95,9 +95,18 @@ def view_of_a_view_across_a_row_loop(x):
     return np.max(a) + np.max(v0) + np.sum(v1 * x)
 
 
+def parameter_rebound_on_one_path_then_written(x):
+    v = x[np.newaxis]  # no name holds x's array itself once x is rebound: v's base is it
+    if np.sum(x) > 0.5:
+        x = x * 2.0
+    x /= 2.0  # writes the parameter's array (and so v) only where the if did not rebind x
+    return np.sum(v * v) + np.sum(x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
-            base_written_after_its_rows, view_of_a_view_across_a_row_loop]
+            base_written_after_its_rows, view_of_a_view_across_a_row_loop,
+            parameter_rebound_on_one_path_then_written]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

@@ -255,13 +255,16 @@ class RegionAliasing:
         return None if shared is None else View(shared, None, [])
 
     def _uncarried_values(self, names: list[str], env: dict) -> list[Value]:
-        """The arrays names the region does not carry hold (items of their tuples and lists too)."""
+        """The arrays names the region does not carry hold (items of their tuples and lists too), and
+        the arrays those are views of (`v = x[None]` keeps `x`'s array alive after `x` is rebound)."""
         found: dict[int, Value] = {}
+        aliasing = self.lowering.aliasing
         for m, bound in env.items():
             if m not in names:
                 for leaf in _leaves(bound):
-                    if isinstance(leaf, Value):
-                        found.setdefault(id(leaf), leaf)
+                    for value in (leaf, aliasing.root(leaf)):
+                        if isinstance(value, Value):
+                            found.setdefault(id(value), value)
         return list(found.values())
 
     def _visible_after(self, view: View) -> bool:
