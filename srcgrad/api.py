@@ -23,7 +23,7 @@ from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
 
 _UNCONNECTED = ("none", "zero")
-_OPTIONS = ("wrt", "stop_gradients", "unconnected_gradients", "optimize")
+_OPTIONS = ("wrt", "stop_gradients", "unconnected_gradients", "optimize", "has_aux")
 
 
 def _options(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.Options:
@@ -47,7 +47,10 @@ def _options(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.Op
     optimize = options.get("optimize", True)
     if not isinstance(optimize, bool):
         raise ValueError(f"optimize must be True or False; got {optimize!r}")
-    return pipeline.Options(tuple(entries), single, tuple(stops), unconnected, optimize, with_value)
+    has_aux = options.get("has_aux", False)
+    if not isinstance(has_aux, bool):
+        raise ValueError(f"has_aux must be True or False; got {has_aux!r}")
+    return pipeline.Options(tuple(entries), single, tuple(stops), unconnected, optimize, with_value, has_aux)
 
 
 @dataclass
@@ -223,8 +226,11 @@ class _Adjoint:
                 )
         compiled.refresh()
         result = compiled.function(*values, grad_ys)
+        aux = None
         if self.options.with_value:
-            value, grads = result
+            value, grads = result  # with has_aux, value is (output, aux), as JAX gives it
+        elif self.options.has_aux:
+            value, (grads, aux) = None, result
         else:
             value, grads = None, result
         grads = (grads,) if self.options.single else grads
@@ -249,7 +255,9 @@ class _Adjoint:
                 )
             fixed.append(_like(g, reference))
         out = fixed[0] if self.options.single else tuple(fixed)
-        return (value, out) if self.options.with_value else out
+        if self.options.with_value:
+            return value, out
+        return (out, aux) if self.options.has_aux else out
 
 
 class GradFunction:

@@ -45,6 +45,7 @@ class Options:
     unconnected_gradients: str = "none"
     optimize: bool = True
     with_value: bool = False
+    has_aux: bool = False
 
 
 def lower(fn: Any, options: Options | None = None) -> tuple[Function, dict]:
@@ -99,7 +100,7 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     wrt_values = [v if isinstance(v, Value) else Value("const") for v in wrt]
     adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
                                unconnected=options.unconnected_gradients, with_value=options.with_value,
-                               single=options.single)
+                               single=options.single, has_aux=options.has_aux)
     check = verify_enabled()
     if check:
         verify(adjoint)

@@ -154,3 +154,49 @@ def test_integer_wrt_is_none() -> None:
     g = srcgrad.grad(scalar_times_array, wrt=(0, 1))(3, _X32)
     assert g[0] is None
     np.testing.assert_allclose(g[1], np.full_like(_X32, 3.0))
+
+
+# --- has_aux (SPEC section 3): (output, aux) returned; only output is differentiated, as in JAX ---
+
+
+def loss_and_prediction(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred**2), pred
+
+
+def loss_and_list(w):
+    return w * 2.0, [w, 3.0]
+
+
+def no_pair(w):
+    return np.sum(w)
+
+
+_W = np.array([0.1, -0.2])
+_X = np.array([[1.0, 2.0], [0.5, -1.0]])
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_has_aux_differentiates_the_output_only(optimize: bool) -> None:
+    g, aux = srcgrad.grad(loss_and_prediction, has_aux=True, optimize=optimize)(_W, _X)
+    pred = np.tanh(_X @ _W)
+    np.testing.assert_allclose(g, _X.T @ (2 * pred * (1 - pred**2)))
+    np.testing.assert_array_equal(aux, pred)
+    (value, aux), g2 = srcgrad.value_and_grad(loss_and_prediction, has_aux=True, optimize=optimize)(_W, _X)
+    assert value == np.sum(pred**2)
+    np.testing.assert_array_equal(aux, pred)
+    np.testing.assert_array_equal(g2, g)
+    (gw, gx), _ = srcgrad.grad(loss_and_prediction, has_aux=True, wrt=(0, 1), optimize=optimize)(_W, _X)
+    assert gw.shape == _W.shape and gx.shape == _X.shape
+    g32, aux32 = srcgrad.grad(loss_and_prediction, has_aux=True, optimize=optimize)(_f32(_W), _f32(_X))
+    assert g32.dtype == np.float32 and aux32.dtype == np.float32
+    assert srcgrad.grad(loss_and_list, has_aux=True, optimize=optimize)(1.5) == (2.0, [1.5, 3.0])
+    decorated = srcgrad.differentiate(loss_and_prediction, has_aux=True)
+    np.testing.assert_array_equal(decorated.grad(_W, _X)[0], g)
+
+
+def test_has_aux_needs_a_pair() -> None:
+    with pytest.raises(srcgrad.SrcgradError, match="must return a pair"):
+        srcgrad.grad(no_pair, has_aux=True)(_W)
+    with pytest.raises(ValueError, match="has_aux must be True or False"):
+        srcgrad.grad(no_pair, has_aux=1)

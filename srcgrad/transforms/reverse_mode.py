@@ -253,12 +253,21 @@ def _qualified(fn: Any) -> str:
 
 
 def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], activity: Activity, inliner: Inliner,
-                     *, unconnected: str = "none", with_value: bool = False, single: bool = True) -> Function:
-    """Turn `primal` (consumed) into its adjoint: forward sweep, seeds, reverse sweep, gradients."""
+                     *, unconnected: str = "none", with_value: bool = False, single: bool = True,
+                     has_aux: bool = False) -> Function:
+    """Turn `primal` (consumed) into its adjoint: forward sweep, seeds, reverse sweep, gradients.
+    `has_aux`: the function returns `(output, aux)`; only `output` is differentiated, and `aux` is
+    returned beside the gradients (with the value: `((output, aux), gradients)`, as JAX does)."""
     body = primal.body
     ret = body.ops.pop()
     outputs = list(ret.args)
     tuple_output = bool(ret.attrs.get("tuple_output"))
+    aux = None
+    if has_aux:
+        if not tuple_output or len(outputs) != 2:
+            raise SrcgradError(f"has_aux=True: {primal.name} must return a pair (output, aux)", ret.loc,
+                               hint="return output, aux  (or leave has_aux out)")
+        outputs, aux, tuple_output = outputs[:1], outputs[1], False
     forward_ops = list(body.ops)
     builder = Builder(body, ret.loc)
     avail = Available(body)
@@ -293,14 +302,18 @@ def differentiate_ir(primal: Function, wrt: list[Value], stopped: set[int], acti
         if g is None:
             g = builder.call(np.zeros_like, v, hint=f"{v.hint}_bar") if unconnected == "zero" else Const(None)
         grads.append(g)
-    if with_value:
+    if has_aux:
+        gradient = grads[0] if single else builder.call(core.pack, *grads, hint="grads")
+        value = builder.call(core.pack, outputs[0], aux, hint="value") if with_value else None
+        final = Op("return", [value, gradient] if with_value else [gradient, aux], loc=ret.loc)
+    elif with_value:
         container = core.make_list if ret.attrs.get("list_output") else core.pack  # `return [a, b]` gives a list
         value = outputs[0] if not tuple_output else builder.call(container, *outputs, hint="value")
         gradient = grads[0] if single else builder.call(core.pack, *grads, hint="grads")
         final = Op("return", [value, gradient], loc=ret.loc)
     else:
         final = Op("return", grads[:1] if single else grads, loc=ret.loc)
-    final.attrs["tuple_output"] = with_value or not single
+    final.attrs["tuple_output"] = with_value or not single or has_aux
     body.append(final)
     return Function(f"{primal.name}_grad", body, primal.params + [seed_name], primal.loc,
                     defaults={**primal.defaults, seed_name: Const(None)})
