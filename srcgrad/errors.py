@@ -45,6 +45,11 @@ class NoGradientError(SrcgradError, LookupError):
     """A call on a path to the output whose callee has no derivative rule."""
 
 
+class UnsupportedValueError(SrcgradError, ValueError):
+    """Arguments the generated adjoint cannot follow, seen only at run time (an in-place write into
+    an array a run-time list holds, one array passed for two parameters the function writes)."""
+
+
 class InternalError(SrcgradError):
     """A srcgrad bug: an invariant of the compiler does not hold."""
 

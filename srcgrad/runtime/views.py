@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedValueError
 from .core import identity, primitive
 
 
@@ -59,7 +60,7 @@ def is_view_of(v: Any, base: Any) -> bool:
         items = base.values() if isinstance(base, dict) else base
         if any(isinstance(item, np.ndarray) and np.may_share_memory(v, item) for item in items):
             # `r = xs[-1]; r += 1` or `for r in xs: r *= 2`: Python changes the list's item
-            raise ValueError(
+            raise UnsupportedValueError(
                 "srcgrad: an in-place write reaches an array held in a list built at run time (`xs[i]`, "
                 "`for r in xs`), which the adjoint's list would not see: write into a copy "
                 "(`r = r.copy()`), or build a new list"
@@ -78,7 +79,7 @@ def check_distinct(a: Any, b: Any, message: str) -> None:
     """Refuse two arguments that are one array (or views of one) when the function writes into
     one of them: Python would see the write through the other, which the adjoint cannot follow."""
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.may_share_memory(a, b):
-        raise ValueError(message)
+        raise UnsupportedValueError(message)
 
 
 @primitive
@@ -87,7 +88,7 @@ def check_not_array(x: Any, message: str) -> None:
     item too, which the adjoint's list (of the array before the write) cannot follow. A number
     is rebound, and the list keeps the old one, as in Python."""
     if isinstance(x, np.ndarray):
-        raise ValueError(message)
+        raise UnsupportedValueError(message)
 
 
 def _region(x: np.ndarray, view: str, args: tuple) -> np.ndarray:
