@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import options as option_checks
 from . import pipeline
 from .backend import cache
 from .backend.codegen import module_source
@@ -21,37 +22,6 @@ from .backend.link import link, resolve_scope
 from .errors import SrcgradError
 from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
-
-_UNCONNECTED = ("none", "zero")
-_OPTIONS = ("wrt", "stop_gradients", "unconnected_gradients", "optimize", "has_aux")
-
-
-def _options(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.Options:
-    unknown = set(options) - set(_OPTIONS)
-    if unknown:
-        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; the options are {', '.join(_OPTIONS)}")
-    wrt = options.get("wrt", 0)
-    single = isinstance(wrt, (str, int)) and not isinstance(wrt, bool)
-    entries = (wrt,) if single else wrt
-    if not isinstance(entries, (tuple, list)) or not all(
-        isinstance(e, (str, int)) and not isinstance(e, bool) for e in entries
-    ):
-        raise ValueError(f"wrt must be a parameter name, an index, or a tuple/list of them; got {wrt!r}")
-    stops = options.get("stop_gradients", ())
-    stops = (stops,) if isinstance(stops, str) else stops
-    if not isinstance(stops, (tuple, list)) or not all(isinstance(s, str) for s in stops):
-        raise ValueError(f"stop_gradients must be a name or a tuple/list of names; got {stops!r}")
-    unconnected = options.get("unconnected_gradients", "none")
-    if unconnected not in _UNCONNECTED:
-        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected!r}; use 'none' or 'zero'")
-    optimize = options.get("optimize", True)
-    if not isinstance(optimize, bool):
-        raise ValueError(f"optimize must be True or False; got {optimize!r}")
-    has_aux = options.get("has_aux", False)
-    if not isinstance(has_aux, bool):
-        raise ValueError(f"has_aux must be True or False; got {has_aux!r}")
-    return pipeline.Options(tuple(entries), single, tuple(stops), unconnected, optimize, with_value, has_aux)
-
 
 @dataclass
 class Compiled:
@@ -135,10 +105,22 @@ def _dependencies(fn: Any, paths: list) -> list:
     return [(tuple(path), unwrap(resolve_scope(fn, tuple(path)))) for path in paths]
 
 
-def _parameters(fn: Any) -> list[str]:
-    sig = inspect.signature(fn)
-    return [p.name for p in sig.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+class BoundGradFunction:
+    """`srcgrad.grad(model.loss)`: the gradient of a bound method, called with the method's own
+    arguments; its object is the function's first argument, held fixed."""
+
+    def __init__(self, method: Any, grad: "GradFunction"):
+        self.__self__, self._grad = method.__self__, grad
+        functools.update_wrapper(self, method, updated=())
+        del self.__wrapped__
+        self.__name__ = f"{method.__name__}_grad"
+
+    def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
+        return self._grad(self.__self__, *args, grad_ys=grad_ys, **kwargs)
+
+    @property
+    def source(self) -> str:
+        return self._grad.source
 
 
 def _is_integer(x: Any) -> bool:
@@ -188,7 +170,7 @@ class _Adjoint:
         self.fn = unwrap(fn)
         self.options = options
         self.signature = inspect.signature(self.fn)
-        self.params = _parameters(self.fn)
+        self.params = option_checks.parameters(self.fn)
         self.positional_only_call = len(self.params) == len(self.signature.parameters) and all(
             p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in self.signature.parameters.values()
         )
@@ -295,22 +277,34 @@ class GradFunction:
         return sig.replace(parameters=params)
 
 
-def grad(fn: Any, **options: Any) -> GradFunction:
+def grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     """The gradient of `fn` as a function of `fn`'s arguments (plus `grad_ys=`)."""
+    if _is_bound_method(fn):
+        return BoundGradFunction(fn, grad(fn.__func__, **option_checks.method_options(options)))
     _check_function(fn)
-    return GradFunction(fn, _options(fn, options))
+    return GradFunction(fn, option_checks.normalise(fn, options))
 
 
-def value_and_grad(fn: Any, **options: Any) -> GradFunction:
+def value_and_grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     """Like `grad`, returning `(value, gradients)`."""
+    if _is_bound_method(fn):
+        return BoundGradFunction(fn, value_and_grad(fn.__func__, **option_checks.method_options(options)))
     _check_function(fn)
-    return GradFunction(fn, _options(fn, options, with_value=True))
+    return GradFunction(fn, option_checks.normalise(fn, options, with_value=True))
 
 
 def show(fn: Any, **options: Any) -> str:
     """The generated adjoint source of `fn`."""
+    if _is_bound_method(fn):
+        return show(fn.__func__, **option_checks.method_options(options))
     _check_function(fn)
-    return compile_adjoint(fn, _options(fn, options)).source
+    return compile_adjoint(fn, option_checks.normalise(fn, options)).source
+
+
+def _is_bound_method(fn: Any) -> bool:
+    if isinstance(fn, BoundDifferentiated):
+        return True
+    return inspect.ismethod(fn) and not inspect.isclass(fn.__self__) and inspect.isfunction(unwrap(fn.__func__))
 
 
 def _check_function(fn: Any) -> None:
@@ -333,8 +327,8 @@ class Differentiated:
         self.__srcgrad_original__ = unwrap(fn)
         functools.update_wrapper(self, fn)
         self._options = options
-        self.grad = GradFunction(fn, _options(fn, options))
-        self.value_and_grad = GradFunction(fn, _options(fn, options, with_value=True))
+        self.grad = GradFunction(fn, option_checks.normalise(fn, options))
+        self.value_and_grad = GradFunction(fn, option_checks.normalise(fn, options, with_value=True))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.__srcgrad_original__(*args, **kwargs)
@@ -350,13 +344,32 @@ class Differentiated:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
-        return functools.partial(self, instance)
+        return BoundDifferentiated(self, instance)
+
+
+class BoundDifferentiated:
+    """`model.loss` where `loss` is decorated with `@srcgrad.differentiate`: `model.loss(x)`,
+    `model.loss.grad(x)`, `model.loss.value_and_grad(x)`, with `model` as `self`."""
+
+    def __init__(self, differentiated: Differentiated, instance: Any):
+        self.__self__, self._differentiated = instance, differentiated
+        self.__func__ = differentiated.__srcgrad_original__  # srcgrad.grad(model.loss) takes it as a method
+        functools.update_wrapper(self, self.__func__)
+        self.grad = functools.partial(differentiated.grad, instance)
+        self.value_and_grad = functools.partial(differentiated.value_and_grad, instance)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._differentiated(self.__self__, *args, **kwargs)
+
+    @property
+    def source(self) -> str:
+        return self._differentiated.source
 
 
 def differentiate(fn: Any = None, **options: Any) -> Any:
     """Decorator: `@differentiate` or `@differentiate(wrt=..., ...)` (SPEC.md section 2)."""
     if fn is None:
-        _options(None, options)  # fail at decoration time on a bad option
+        option_checks.normalise(None, options)  # fail at decoration time on a bad option
         return lambda f: Differentiated(f, options)
-    _options(fn, options)
+    option_checks.normalise(fn, options)
     return Differentiated(fn, options)

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Sequence
 
 from . import api, pipeline
+from . import options as option_checks
 from .errors import SrcgradError
 
 
@@ -102,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.no_optimize:
             options["optimize"] = False
         if args.ir or args.stop_after:
-            opts = api._options(fn, options)
+            opts = option_checks.normalise(fn, options)
             _, ir_text = pipeline.differentiate(fn, opts, stop_after=args.stop_after or "reverse")
             sys.stdout.write(ir_text)
         else:

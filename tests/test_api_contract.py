@@ -234,3 +234,52 @@ def test_bug_callee_reloaded_in_process(tmp_path, monkeypatch):
     finally:
         for name in ("adv2_callee", "adv2_caller"):
             sys.modules.pop(name, None)
+
+
+# --- methods (SPEC section 4): the default wrt is the parameter after self; self.W is a value ---
+
+
+class TanhLayer:
+    def __init__(self):
+        self.W = np.array([[0.5, -0.2], [0.1, 0.3]])
+        self.b = np.array([0.1, 0.0])
+
+    def loss(self, x, y):
+        h = np.tanh(x @ self.W + self.b)
+        return np.sum((h - y) ** 2)
+
+    @srcgrad.differentiate
+    def energy(self, x):
+        return np.sum(self.W * x * x)
+
+
+def _layer_loss_grad_x(layer, x, y):
+    h = np.tanh(x @ layer.W + layer.b)
+    return (2 * (h - y) * (1 - h**2)) @ layer.W.T
+
+
+def test_bound_and_unbound_methods_differentiate_after_self():
+    layer = TanhLayer()
+    x, y = np.array([[1.0, 2.0]]), np.array([[0.5, -0.5]])
+    expected = _layer_loss_grad_x(layer, x, y)
+    np.testing.assert_allclose(srcgrad.grad(layer.loss)(x, y), expected)
+    np.testing.assert_allclose(srcgrad.grad(TanhLayer.loss)(layer, x, y), expected)
+    value, g = srcgrad.value_and_grad(layer.loss)(x, y)
+    assert value == layer.loss(x, y)
+    np.testing.assert_allclose(g, expected)
+    h = np.tanh(x @ layer.W + layer.b)
+    np.testing.assert_allclose(srcgrad.grad(layer.loss, wrt=1)(x, y), -2 * (h - y))  # positions after self
+    np.testing.assert_allclose(srcgrad.grad(layer.loss, wrt="y")(x, y), -2 * (h - y))
+    assert "def loss_grad(self, x, y" in srcgrad.show(layer.loss)
+    layer.W = layer.W * 2.0  # attributes are read at call time
+    np.testing.assert_allclose(srcgrad.grad(layer.loss)(x, y), _layer_loss_grad_x(layer, x, y))
+
+
+def test_a_decorated_method_binds_its_object():
+    layer = TanhLayer()
+    x = np.ones((2, 2))
+    assert layer.energy(x) == np.sum(layer.W)
+    np.testing.assert_allclose(layer.energy.grad(x), 2 * layer.W * x)
+    value, g = layer.energy.value_and_grad(x)
+    assert value == np.sum(layer.W)
+    np.testing.assert_allclose(srcgrad.grad(layer.energy)(x), 2 * layer.W * x)

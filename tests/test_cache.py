@@ -14,6 +14,7 @@ import pytest
 
 import srcgrad
 from srcgrad import api, pipeline
+from srcgrad import options as option_checks
 from srcgrad.backend import cache
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,7 @@ def test_global_values_are_read_at_each_call(tmp_path, monkeypatch):
 def entry_for(fn, tmp_path, monkeypatch):
     monkeypatch.setenv("SRCGRAD_CACHE_DIR", str(tmp_path / "entries"))
     monkeypatch.delenv("SRCGRAD_CACHE", raising=False)
-    options = api._options(fn, {})
+    options = option_checks.normalise(fn, {})
     api._MEMORY.clear()
     srcgrad.grad(fn)(np.array([1.0, 2.0]))
     return cache.entry_path(cache.key(fn, options)), options
@@ -145,9 +146,9 @@ def test_key_covers_callee_source_and_options(tmp_path, monkeypatch):
 
     import keyed_mod
 
-    options = api._options(keyed_mod.loss, {})
+    options = option_checks.normalise(keyed_mod.loss, {})
     before = cache.key(keyed_mod.loss, options)
-    assert cache.key(keyed_mod.loss, api._options(keyed_mod.loss, {"optimize": False})) != before
+    assert cache.key(keyed_mod.loss, option_checks.normalise(keyed_mod.loss, {"optimize": False})) != before
     path.write_text(MODULE.replace("x * SCALE", "x * SCALE * 2"))
     importlib.reload(keyed_mod)
     assert cache.key(keyed_mod.loss, options) != before

@@ -7,7 +7,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "srcgrad"
 
 BASE = {"location", "errors", "runtime", "version"}
-COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "api", "cli"}
+COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "options", "api",
+            "cli"}
 ALLOWED = {
     "location": set(),
     "version": set(),
@@ -21,8 +22,9 @@ ALLOWED = {
     "optimize": BASE | {"ir", "analyses", "optimize"},
     "backend": BASE | {"ir", "rules", "frontend", "backend"},
     "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend"},
-    "api": BASE | {"pipeline", "backend", "frontend", "rules"},
-    "cli": BASE | {"api", "pipeline"},
+    "options": BASE | {"pipeline", "frontend"},
+    "api": BASE | {"pipeline", "options", "backend", "frontend", "rules"},
+    "cli": BASE | {"api", "options", "pipeline"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},
