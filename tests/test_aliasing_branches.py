@@ -103,10 +103,20 @@ def parameter_rebound_on_one_path_then_written(x):
     return np.sum(v * v) + np.sum(x)
 
 
+def alias_made_in_a_loop_that_runs(x):
+    if np.sum(x) > 0.0:
+        for i in range(3):  # runs: after it, x and v are one array
+            x = x - 0.3
+            v = x
+        x += 2.0
+        return np.sum(x * v)
+    return np.sum(x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
-            parameter_rebound_on_one_path_then_written]
+            parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

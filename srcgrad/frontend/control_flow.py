@@ -186,7 +186,10 @@ class ControlFlow:
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
-        self.merge_views(names, [entry, body_env], env)
+        # `for i in range(4)` runs: after it, each name is as the body left it (not perhaps as on entry)
+        runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
+            and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
+        self.merge_views(names, [body_env] if runs else [entry, body_env], env)
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
