@@ -10,6 +10,7 @@ import subprocess
 import sys
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 import test_calls
 import test_control_flow
@@ -62,3 +63,23 @@ def test_disk_cache_on_and_off_agree(tmp_path) -> None:
     assert off == cold == warm
     assert not (tmp_path / "unused").exists() or not os.listdir(tmp_path / "unused")
     assert off.strip() == cache_probe()
+
+
+def negative_constant_base(x, c):
+    t = -1.1 if c > 0.0 else -1.1  # one constant on both paths: copy propagation makes it a literal
+    return np.sum(x * t**2)
+
+
+def method_of_a_constant(x, c):
+    t = 2 if c > 0.0 else 2
+    return np.sum(x * t.conjugate())
+
+
+@pytest.mark.parametrize("fn, factor", [(negative_constant_base, 1.21), (method_of_a_constant, 2.0)])
+def test_constants_are_parenthesized_where_precedence_needs_it(fn, factor):
+    """`(-1.1) ** 2` is 1.21 where `-1.1 ** 2` is -1.21; `2.conjugate()` does not parse."""
+    x = np.array([0.5, -1.0])
+    for optimize in (True, False):
+        value, g = srcgrad.value_and_grad(fn, optimize=optimize)(x, 1.0)
+        assert value == fn(x, 1.0)
+        np.testing.assert_allclose(g, np.full(2, factor))

@@ -101,6 +101,14 @@ class CodeGenerator:
             return constant_source(a.value)
         raise InternalError(f"unexpected operand {a!r}")
 
+    def atom(self, a: Operand) -> str:
+        """`operand`, parenthesized where a constant would bind wrongly: `(-1.1) ** 2` (not
+        `-(1.1 ** 2)`), `(2).item()` (not the syntax error `2.item()`)."""
+        text = self.operand(a)
+        if isinstance(a, Const) and text[:1] in "-+0123456789.":
+            return f"({text})"
+        return text
+
     def callee(self, op: Op) -> str:
         fn = op.fn
         name = library_name(fn)
@@ -159,13 +167,14 @@ class CodeGenerator:
         fn = op.fn
         args = op.args
         if fn in BINARY and len(args) == 2 and not op.kwargs:
-            return f"{self.operand(args[0])} {BINARY[fn]} {self.operand(args[1])}"
+            left = self.atom(args[0]) if fn is operator.pow else self.operand(args[0])
+            return f"{left} {BINARY[fn]} {self.operand(args[1])}"
         if fn in UNARY and len(args) == 1:
             return f"{UNARY[fn]}{self.operand(args[0])}"
         if fn is operator.getitem:
-            return f"{self.operand(args[0])}[{self.index(args[1])}]"
+            return f"{self.atom(args[0])}[{self.index(args[1])}]"
         if fn is getattr and isinstance(args[1], Const):
-            return f"{self.operand(args[0])}.{args[1].value}"
+            return f"{self.atom(args[0])}.{args[1].value}"
         if fn is core.identity:
             return self.operand(args[0])  # a second name for the same value: `v_read = v`
         if fn is core.pack:
@@ -175,7 +184,7 @@ class CodeGenerator:
             return f"[{', '.join(self.operand(a) for a in args)}]"
         rendered = [self.operand(a) for a in args] + [f"{k}={self.operand(a)}" for k, a in op.kwargs.items()]
         if isinstance(fn, core.Method):
-            return f"{rendered[0]}.{fn.name}({', '.join(rendered[1:])})"
+            return f"{self.atom(args[0])}.{fn.name}({', '.join(rendered[1:])})"
         return f"{self.callee(op)}({', '.join(rendered)})"
 
     # -- statements -----------------------------------------------------------------
