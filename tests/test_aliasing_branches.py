@@ -113,10 +113,38 @@ def alias_made_in_a_loop_that_runs(x):
     return np.sum(x)
 
 
+def halve_first(a):
+    a[0] *= 0.5
+    return np.sum(a)
+
+
+def helper_writes_in_a_conditional_expression(x):
+    a = x * 2.0
+    y = halve_first(a) if x[1] > 0.0 else 0.0  # the write happens only where the branch runs
+    z = x[2] > 0.0 and halve_first(a) > 0.0
+    return np.sum(a * x) + y + z
+
+
+def steps(a0, a1):
+    for i in range(1):
+        a0 = np.tanh(a0)
+    return a1
+
+
+def helper_loop_in_a_while_condition(x):
+    k = 0
+    while k < 3 and np.mean(steps(x, x.sum(axis=0))) <= -0.09:
+        x = x - 0.3
+        if np.sum(x) <= 0.13:
+            break
+    return np.sum(x * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
-            parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs]
+            parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
+            helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

@@ -124,16 +124,43 @@ class ControlFlow:
         return self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node)
 
     def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t") -> Value:
+        """An `if` op whose branches compute one value each (`a if c else b`, `c and d`). A branch that
+        rebinds names (a helper's in-place write into the caller's array, `h(a) if c else 0`) has
+        them merged as an if statement merges them; nothing it binds leaks out of its region."""
         self.at(node)
-        op = Op("if", [self.operand(cond)], regions=[Block(), Block()], results=[Value(hint)])
+        envs = list({id(e): e for e in [*(ctx.env_now for ctx in self.lowering.contexts), self.env_now]}.values())
+        before = [dict(e) for e in envs]
+        op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
+        values, after = [], []
         for region, make in zip(op.regions, (then, orelse)):
             saved = self.builder
             self.builder = Builder(region, saved.loc)
-            value = self.operand(make())
-            self.builder.op(Op("yield", [value]))
+            values.append(self.operand(make()))
             self.builder = saved
+            after.append([dict(e) for e in envs])
+            for e, b in zip(envs, before):
+                e.clear()
+                e.update(b)
+        changed = [[n for n in b if all(n in a[k] for a in after) and any(a[k][n] is not b[n] for a in after)
+                    and not any(isinstance(a[k][n], (LocalFunction, Static)) for a in after)]
+                   for k, b in enumerate(before)]
+        carried = [(k, n) for k, names in enumerate(changed) for n in names]
+        shapes = [_merge_shape(after[0][k][n], after[1][k][n]) for k, n in carried]
+        for region, value, branch in zip(op.regions, values, after):
+            saved = self.builder
+            self.builder = Builder(region, saved.loc)
+            leaves = [self.operand(leaf) for (k, n), shape in zip(carried, shapes) for leaf in _leaves(branch[k][n], shape)]
+            self.builder.op(Op("yield", [value, *leaves]))
+            self.builder = saved
+        op.results = [Value(hint)] + [Value(n) for (k, n), shape in zip(carried, shapes) for _ in range(_count(shape))]
         self.builder.op(op)
-        return op.result
+        results = iter(op.results[1:])
+        for (k, n), shape in zip(carried, shapes):
+            envs[k][n] = _rebuild(shape, results)
+        for k, names in enumerate(changed):
+            if names:
+                self.merge_views(names, [after[0][k], after[1][k]], envs[k])
+        return op.results[0]
 
     def stmt_For(self, stmt: gast.For, env: dict) -> None:
         if stmt.orelse:
