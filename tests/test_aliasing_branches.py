@@ -140,11 +140,25 @@ def helper_loop_in_a_while_condition(x):
     return np.sum(x * x)
 
 
+def either_way_itself(a):
+    return a if np.sum(a) < 0.86 else a
+
+
+def conditional_expression_is_the_array_chosen(x):
+    y = x * 1.0
+    v = either_way_itself(y)  # y itself on both ways
+    v += 0.5
+    w = y if x[0] > 0.0 else y * 2.0  # y itself where x[0] > 0
+    w *= 3.0
+    return np.sum(y * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
             parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
-            helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition]
+            helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition,
+            conditional_expression_is_the_array_chosen]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

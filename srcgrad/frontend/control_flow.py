@@ -14,9 +14,12 @@ import operator
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 from ..ir import Block, Const, Op, Value
+from ..ir.nodes import defining_block, is_inside
 from ..ir.builder import Builder
+from .aliasing import View
 from .resolve import UNBOUND, Abstract, LocalFunction, Seq, Static
 
 UNROLL_LIMIT = 32
@@ -121,9 +124,29 @@ class ControlFlow:
         cond = self.expr(node.test, env)
         if isinstance(cond, (Const, Static)):
             return self.expr(node.body if _truthy(cond) else node.orelse, env)
-        return self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node)
+        ways: list = []
+        value = self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node,
+                                   branches=ways)
+        return self.chosen_array(value, ways)
 
-    def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t") -> Value:
+    def chosen_array(self, value: Value, ways: list) -> Abstract:
+        """`a if c else b` is `a` itself or `b` itself, not a copy: a later in-place write through it
+        reaches the array chosen. One array on both ways is that array; one array made before
+        and one new is that array where a run-time test says so; anything else is refused at a write."""
+        if ways[0] is ways[1]:
+            return ways[0]
+        aliasing = self.lowering.aliasing
+        regions = value.owner.regions if isinstance(value.owner, Op) else []
+        before = [v for v in ways if isinstance(v, Value) and not any(is_inside(defining_block(v), r) for r in regions)]
+        viewed = [aliasing.of(v).parent for v in ways if isinstance(v, Value) and v not in before and aliasing.of(v)]
+        if len(before) == 1 and not viewed:
+            aliasing.record(value, View(before[0], np.asarray, [], {}, False))
+        elif before or viewed:
+            aliasing.record(value, View((before + viewed)[0], None, []))  # a write through it is refused
+        return value
+
+    def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t",
+                      branches: list | None = None) -> Value:
         """An `if` op whose branches compute one value each (`a if c else b`, `c and d`). A branch that
         rebinds names (a helper's in-place write into the caller's array, `h(a) if c else 0`) has
         them merged as an if statement merges them; nothing it binds leaks out of its region."""
@@ -137,6 +160,8 @@ class ControlFlow:
             self.builder = Builder(region, saved.loc)
             values.append(self.operand(make()))
             self.builder = saved
+            if branches is not None:
+                branches.append(values[-1])
             after.append([dict(e) for e in envs])
             for e, b in zip(envs, before):
                 e.clear()
