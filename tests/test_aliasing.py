@@ -386,3 +386,23 @@ def test_views_never_form_a_cycle():
     aliasing.record(c, View(b, np.asarray, [], {}, False))
     aliasing.record(a, View(c, np.asarray, [], {}, False))  # would close a -> c -> b -> a
     assert aliasing.of(a) is None and aliasing.root(c) is a
+
+
+def double_then_normalise(a0, scale):
+    scale += scale  # scale is a0's array: both see the write
+    scale /= a0
+    return a0
+
+
+def writes_through_a_parameter_twice(x0, x1):
+    return double_then_normalise(x0, scale=x0) * x1
+
+
+@pytest.mark.parametrize("x0", [np.array(0.336), np.array([0.336, -0.5])], ids=["0-d", "1-d"])
+def test_a_zero_d_array_stays_one_array_across_writes(x0):
+    """NumPy arithmetic on 0-d arrays gives scalars: the adjoint's versions of a 0-d array are
+    scalars, and a write through one name must still reach the other."""
+    x1 = np.array(1.5)
+    value, g = srcgrad.value_and_grad(writes_through_a_parameter_twice)(x0.copy(), x1)
+    np.testing.assert_array_equal(value, writes_through_a_parameter_twice(x0.copy(), x1))
+    np.testing.assert_array_equal(g, np.zeros_like(x0))  # a0 ends as 2 x0 / (2 x0): constant
