@@ -153,12 +153,23 @@ def conditional_expression_is_the_array_chosen(x):
     return np.sum(y * x)
 
 
+def loop_result_in_one_branch(x):
+    y = x * 1.0
+    if np.sum(x) > 0.12:
+        for i in range(int(x[0] > 0)):  # may not run: y is the loop's value only inside the branch
+            y = y
+        pair = (0.7, y)  # held twice there: no relation to a value of the branch survives it
+    for i in range(3):
+        y = y * 0.5 if np.sum(y) >= 0.5 else y + 0.1
+    return np.sum(y * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
             parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
             helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition,
-            conditional_expression_is_the_array_chosen]
+            conditional_expression_is_the_array_chosen, loop_result_in_one_branch]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 import gast
 import numpy as np
@@ -197,7 +197,8 @@ class RegionAliasing:
                 merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried)
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
-                elif merged is not None and isinstance(_at(env[n], path), Value):
+                elif merged is not None and isinstance(_at(env[n], path), Value) and self._visible(merged.parent):
+                    # (an array made inside the region that no name holds after it reaches nothing)
                     aliasing.record(_at(env[n], path), merged)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
@@ -266,6 +267,11 @@ class RegionAliasing:
                         if isinstance(value, Value):
                             found.setdefault(id(value), value)
         return list(found.values())
+
+    def _visible(self, value: Any) -> bool:
+        """Whether `value` can be used where lowering is now (not a value of a region left behind)."""
+        return not isinstance(value, Value) or (defining_block(value) is not None
+                                                 and is_inside(self.builder.block, defining_block(value)))
 
     def _visible_after(self, view: View) -> bool:
         """Whether `view` can be replayed where lowering is now, after a region: its operands are not
