@@ -35,6 +35,8 @@ class Compiled:
     ir: str = ""
     dependencies: list = field(default_factory=list)
     """(path, function) for each inlined callee, as linked: stale once a path finds another."""
+    repeated: tuple = ()
+    """Parameters the function adds or multiplies as they come (`Generated.repeated`)."""
 
     def is_stale(self, top: Any) -> bool:
         for path, fn in self.dependencies:
@@ -69,7 +71,7 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     origin = f"{getattr(fn, '__module__', '?')}.{fn.__qualname__} ({os.path.basename(parsed.file)}:{parsed.first_line})"
     text = module_source(generated, origin)
     meta = {"name": generated.name, "helpers": generated.helpers, "frees": generated.frees,
-            "dependencies": generated.dependencies}
+            "dependencies": generated.dependencies, "repeated": generated.repeated}
     path = cache.store(cache_key, text, meta) if cache.enabled() else None
     if path is not None:
         entry = cache.load(cache_key)
@@ -83,7 +85,7 @@ def compile_adjoint(fn: Any, options: pipeline.Options) -> Compiled:
     code = compile_module(text, filename)
     function, refresh = link(code, generated.name, fn, generated.helpers, generated.frees)
     compiled = Compiled(function, refresh, text, filename, generation(), ir_text,
-                        _dependencies(fn, generated.dependencies))
+                        _dependencies(fn, generated.dependencies), tuple(generated.repeated))
     _MEMORY[memory_key] = compiled
     return compiled
 
@@ -98,7 +100,8 @@ def _link_entry(fn: Any, text: str, meta: dict, path: Any) -> Compiled | None:
     except (SyntaxError, KeyError, ImportError, AttributeError, SrcgradError, TypeError, ValueError):
         return None
     body = text.split("\n", 2)[2]
-    return Compiled(function, refresh, body, str(path), generation(), dependencies=dependencies)
+    return Compiled(function, refresh, body, str(path), generation(), dependencies=dependencies,
+                    repeated=tuple(meta.get("repeated", ())))
 
 
 def _dependencies(fn: Any, paths: list) -> list:
@@ -205,6 +208,14 @@ class _Adjoint:
                 raise TypeError(
                     f"{self.fn.__qualname__}: argument {self.params[position]!r} is complex; srcgrad differentiates "
                     f"real-valued code only: pass the real and imaginary parts as separate real arrays"
+                )
+        for name in compiled.repeated:
+            value = values[self.params.index(name)]
+            if isinstance(value, (list, tuple)):
+                raise TypeError(
+                    f"{self.fn.__qualname__}: argument {name!r} is a {type(value).__name__}, which the function adds "
+                    f"or multiplies (`{name} * k` repeats a {type(value).__name__} in Python, where the gradient "
+                    f"would scale it): pass np.asarray({name})"
                 )
         compiled.refresh()
         result = compiled.function(*values, grad_ys)

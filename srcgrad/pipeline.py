@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,7 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
     primal, bindings = lower(fn, options)
     dependencies = [path for path, _ in primal.dependencies]
+    repeated = sequence_operands(primal)
     if stop_after == "lower":
         return None, print_function(primal)
     wrt = resolve_wrt(fn, primal, bindings, options)
@@ -114,7 +116,16 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
         return None, ir_text
     generated = generate(adjoint, parse_function(fn).file)
     generated.dependencies = dependencies
+    generated.repeated = repeated
     return generated, ir_text
+
+
+def sequence_operands(primal: Function) -> list[str]:
+    """The parameters an `+` or `*` takes as they come (`x * i`): on a list or tuple, Python
+    concatenates or repeats where the gradient's rules add and scale."""
+    params = {id(arg): name for name, arg in zip(primal.params, primal.body.args)}
+    return sorted({params[id(a)] for op in primal.walk() if op.kind == "call" and op.fn in (operator.add, operator.mul)
+                   for a in op.args if isinstance(a, Value) and id(a) in params})
 
 
 def _inline_user_rule(rule: Any, builder: Builder, args: list, kwargs: dict) -> list:

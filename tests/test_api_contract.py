@@ -283,3 +283,17 @@ def test_a_decorated_method_binds_its_object():
     value, g = layer.energy.value_and_grad(x)
     assert value == np.sum(layer.W)
     np.testing.assert_allclose(srcgrad.grad(layer.energy)(x), 2 * layer.W * x)
+
+
+def repeats_its_argument(x):
+    return np.sum(np.array(x * 3))
+
+
+def test_a_list_the_function_repeats_is_refused_by_name():
+    """`x * 3` repeats a list in Python where the gradient would scale it: [v] * 3 gave 3x the
+    derivative, silently. An array argument is differentiated as usual."""
+    with pytest.raises(TypeError, match="argument 'x' is a list, which the function adds or multiplies"):
+        srcgrad.grad(repeats_its_argument)([1.5])
+    with pytest.raises(TypeError, match="argument 'x' is a tuple"):
+        srcgrad.value_and_grad(repeats_its_argument)((1.5, 2.0))
+    np.testing.assert_allclose(srcgrad.grad(repeats_its_argument)(np.array([1.5])), [3.0])

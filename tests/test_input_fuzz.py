@@ -16,10 +16,6 @@ import pytest
 from fuzz.inputs import CASES, classify
 
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("loop", "float_list"): "a Python list argument: f computes `x * i` as list repetition (lengths 0, 3, 6), srcgrad "
-                            "as array arithmetic; the generated adjoint raises 'operands could not be broadcast "
-                            "together with shapes (3,) (6,)' from generated code",
-    ("loop", "float_tuple"): "as loop/float_list, for a tuple argument (tuple repetition)",
     ("branch", "decimal"): "a decimal.Decimal argument: f runs (np.sum/exp on a Decimal), the generated adjoint "
                            "raises TypeError \"unsupported operand type(s) for *: 'float' and 'decimal.Decimal'\" "
                            "from generated code",

@@ -58,6 +58,9 @@ class Generated:
     """name → ("scope", path...): the user's globals and closure values, read live."""
     dependencies: list = field(default_factory=list)
     """Paths of names that found the inlined callees (re-checked before each call)."""
+    repeated: list = field(default_factory=list)
+    """Parameters the function adds or multiplies as they come: a list or tuple passed there is
+    concatenated or repeated by Python, which array gradients do not follow (refused at the call)."""
 
 
 class CodeGenerator:
