@@ -102,6 +102,18 @@ CAUGHT: dict[str, str] = {
                            "loop, is right)",
     "value_435": "wrong forward value: `for k, row in enumerate(x2): if np.sum(x2) >= 0.7: break` then `return row` "
                  "gives the last row of x2 instead of the row at the break (x2[0]); f itself returns x2[0]",
+    "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
+                    "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
+    "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "
+                    "caller's array, so `v1 = h1(x1); v1 += ...` left x1 unwritten",
+    "value_304344": "a 0-d array written twice through two names (`scale += scale; scale /= a0`, both x0): NumPy "
+                    "arithmetic on 0-d arrays gives scalars, and the second write missed the other name",
+    "value_201060": "aliasing: `x0 - [h0(x0, x0), ...]` where h0 halves its argument in place: the subtraction read "
+                    "x0 from before the call; Python's operator sees the written array",
+    "fd_300044": "a helper with a loop called in a while condition after `if ...: break`: its region leaked the "
+                 "caller's names out of the short-circuit `and`, and the gradient through the loop was zero",
+    "optimize_302032": "optimize=False: a merge after an if kept a relation to an array made inside the branch, and "
+                       "the next loop carried it under a hidden name that was unbound (UnboundLocalError)",
 }
 
 
