@@ -110,6 +110,9 @@ CAUGHT: dict[str, str] = {
                     "arithmetic on 0-d arrays gives scalars, and the second write missed the other name",
     "value_201060": "aliasing: `x0 - [h0(x0, x0), ...]` where h0 halves its argument in place: the subtraction read "
                     "x0 from before the call; Python's operator sees the written array",
+    "value_201047": "aliasing: `view5 = x0[np.newaxis]`, x0 rebound on one path of an if, then `x0 /= ...`: where the "
+                    "if did not rebind it, the write reached the parameter's array and so view5 (read by a closure); "
+                    "srcgrad wrote nothing",
     "fd_300044": "a helper with a loop called in a while condition after `if ...: break`: its region leaked the "
                  "caller's names out of the short-circuit `and`, and the gradient through the loop was zero",
     "optimize_302032": "optimize=False: a merge after an if kept a relation to an array made inside the branch, and "
