@@ -158,9 +158,9 @@ def other_branch_read_after(x):
     a = x * 2.0
     b = x * 3.0
     s = np.sum(a * a * x) + np.sum(np.sin(b) * x)  # the reverse sweep reads a and b
-    y = a if np.sum(x) > 0 else b
+    y = a if np.sum(x) > 0 else b * 1.0  # `a` itself on one way: the write reaches it there
     y[0] = 7.0
-    return np.sum(y * x) + s
+    return np.sum(y * x) + s + np.sum(a * b)
 
 
 def branch_yields_one_array_twice(x):

@@ -190,8 +190,9 @@ class RegionAliasing:
                 if outside is not None and isinstance(_at(env[n], path), Value):
                     aliasing.record(_at(env[n], path), View(outside, None, []))  # a write to it is refused
                     continue
-                # a number on some path (`a = 0` in a loop that may not run) is an array of its own
-                if not ways or not all(isinstance(v, (Value, Const)) for v in values) \
+                # a number on some path (`a = 0` in a loop that may not run, a global list or number) is
+                # an array of its own there
+                if not ways or not all(isinstance(v, (Value, Const, Free)) for v in values) \
                         or not any(isinstance(v, Value) for v in values):
                     continue
                 merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried)
@@ -226,7 +227,7 @@ class RegionAliasing:
         candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related]
         candidates += [(u, [u] * len(ways)) for u in uncarried]
         for target, targets in candidates:
-            kinds = [_same_array(v, view, t) or isinstance(v, Const)
+            kinds = [_same_array(v, view, t) or isinstance(v, (Const, Free))
                      or (view is None and id(v) not in h and aliasing.root(t) is not v)
                      for v, view, t, h in zip(values, views, targets, held)]
             if all(kinds) and any(_same_array(v, view, t) for v, view, t in zip(values, views, targets)) \
