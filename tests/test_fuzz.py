@@ -172,6 +172,7 @@ def _regression_params() -> list:
             for p in files if p.name != "__init__.py"]
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # shrunk programs keep what Python only warns about: `for i in 4`
 @pytest.mark.parametrize("path", _regression_params())
 def test_regression(path: Path, tmp_path: Path) -> None:
     case, meta = shrink.load_regression(path)
