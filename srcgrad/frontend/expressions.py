@@ -94,11 +94,12 @@ class Expressions:
         evaluate = evaluate or self.expr
         values = list(first or [])
         marks: list[dict | None] = [None] * len(values)
-        if values and _may_write(nodes):
+        writes = [self._has_call(n) for n in nodes]
+        if values and any(writes):
             marks[-1] = dict(env)
         for i, n in enumerate(nodes):
             values.append(evaluate(n, env))
-            marks.append(dict(env) if _may_write(nodes[i + 1:]) else None)
+            marks.append(dict(env) if any(writes[i + 1:]) else None)
         for i, mark in enumerate(marks):
             if mark is None:
                 continue
@@ -106,6 +107,13 @@ class Expressions:
             if memo:
                 values[i] = self._rederived(values[i], memo, node)
         return values
+
+    def _has_call(self, node: gast.AST) -> bool:
+        """Whether evaluating `node` may write into an array in place: only a call can."""
+        cache = self.__dict__.setdefault("_calls_in", {})
+        if id(node) not in cache:
+            cache[id(node)] = (node, any(isinstance(n, gast.Call) for n in gast.walk(node)))
+        return cache[id(node)][1]
 
     def expr_Tuple(self, node: gast.Tuple, env: dict) -> Abstract:
         return Seq(self.in_order(self._elements(node), env, node), "tuple")
@@ -226,11 +234,6 @@ class Expressions:
                 return Const(tuple(p.value for p in parts))
             return Seq(parts, "tuple")
         return self.expr(node, env)
-
-
-def _may_write(nodes: list) -> bool:
-    """Whether evaluating `nodes` may write into an array in place: only a call can."""
-    return any(isinstance(n, gast.Call) for node in nodes for n in gast.walk(node))
 
 
 def _fold(fn: Any, *operands: Const) -> Const | None:

@@ -180,6 +180,12 @@ class RegionAliasing:
         cannot be followed further."""
         aliasing = self.lowering.aliasing
         uncarried = self._uncarried_values(names, env)  # the loop below rebinds carried names only
+        holders: dict[int, dict[int, list[str]]] = {}  # per path: id(array) -> the names holding it there
+        for p in paths:
+            index = holders[id(p)] = {}
+            for m, bound in p.items():
+                for leaf in _leaves(bound):
+                    index.setdefault(id(leaf), []).append(m)
         for i, n in enumerate(names):
             for path in _leaf_paths(env.get(n)):
                 ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
@@ -195,7 +201,8 @@ class RegionAliasing:
                 if not ways or not all(isinstance(v, (Value, Const, Free)) for v in values) \
                         or not any(isinstance(v, Value) for v in values):
                     continue
-                merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried)
+                merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried,
+                                               [holders[id(p)] for p in ways])
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
                 elif merged is not None and isinstance(_at(env[n], path), Value) and self._visible(merged.parent):
@@ -203,11 +210,13 @@ class RegionAliasing:
                     aliasing.record(_at(env[n], path), merged)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
-                         env: dict, uncarried: list[Value]) -> Value | View | None:
-        """What one merged slot is: another name's merged value, a view of one, or neither (None)."""
+                         env: dict, uncarried: list[Value], holders: list[dict]) -> Value | View | None:
+        """What one merged slot is: another name's merged value, a view of one, or neither (None).
+        `holders`: per way, the names holding each array there (by id)."""
         aliasing = self.lowering.aliasing
         others = [m for m in names if m != n and isinstance(env.get(m), Value)]
-        earlier = [m for m in others if path or names.index(m) < i]
+        before = set(names[:i])
+        earlier = [m for m in others if path or m in before]
         same = next((m for m in earlier if all(p.get(m) is v for p, v in zip(ways, values))), None)
         if same is not None:
             return env[same]
@@ -221,21 +230,26 @@ class RegionAliasing:
         # later names holding this very value on every path merge into it in their turn (a loop over
         # `a`'s rows carries `a` and its hidden rows source, one array)
         related |= {m for m in names if m != n and not path and all(p.get(m) is v for p, v in zip(ways, values))}
-        held = [{id(leaf) for m, bound in p.items() if m != n and m not in related for leaf in _leaves(bound)}
-                for p in ways]
+        # whether another name (not merged into this one) holds this way's value there
+        held = [any(m != n and m not in related for m in index.get(id(v), ())) for v, index in zip(values, holders)]
+        # a candidate is this way's value, or the array it is np.asarray of, on some way
+        wanted = {id(v) for v in values} | {id(view.parent) for view in views if view is not None and view.fn is np.asarray}
+        holding = {m for v, view, index in zip(values, views, holders)
+                   for key in (id(v), id(view.parent) if view is not None and view.fn is np.asarray else None)
+                   for m in index.get(key, ())}
         later = [m for m in others if m not in earlier]  # the callers' names a helper's region carries, say
-        candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related]
-        candidates += [(u, [u] * len(ways)) for u in uncarried]
+        candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related and m in holding]
+        candidates += [(u, [u] * len(ways)) for u in uncarried if id(u) in wanted]
         for target, targets in candidates:
             kinds = [_same_array(v, view, t) or isinstance(v, (Const, Free))
-                     or (view is None and id(v) not in h and aliasing.root(t) is not v)
+                     or (view is None and not h and aliasing.root(t) is not v)
                      for v, view, t, h in zip(values, views, targets, held)]
             if all(kinds) and any(_same_array(v, view, t) for v, view, t in zip(values, views, targets)) \
                     and any(v is not t for v, t in zip(values, targets)):
                 return View(target, np.asarray, [], {}, False)
         # Another name's array on some path, and no one relation on all of them (`if c: x = b`, with
         # `y = x` before): a write to it, or to what it may be, is refused.
-        shared = next((v for v, h in zip(values, held) if isinstance(v, Value) and id(v) in h), None)
+        shared = next((v for v, h in zip(values, held) if isinstance(v, Value) and h), None)
         if not any(views):
             return None if shared is None else View(shared, None, [])
         # the same view of one name on every path: so it is after (views of it merged already keep theirs)
