@@ -164,12 +164,23 @@ def loop_result_in_one_branch(x):
     return np.sum(y * x)
 
 
+def list_holding_an_array_a_loop_writes(x):
+    y = x * 1.0
+    z = x * 2.0
+    items = [y, (z, 3.0)]  # holds y and z themselves: the loop's writes reach its items
+    for i in range(int(x[0] > -10.0)):
+        y[0] = 1.2
+        z *= 2.0
+    return np.sum(items[0] * x) + np.sum(items[1][0] * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
             parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
             helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition,
-            conditional_expression_is_the_array_chosen, loop_result_in_one_branch]
+            conditional_expression_is_the_array_chosen, loop_result_in_one_branch,
+            list_holding_an_array_a_loop_writes]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

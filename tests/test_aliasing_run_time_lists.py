@@ -110,3 +110,17 @@ def write_rows_of_a_list(x):
 def test_a_write_into_an_item_read_from_a_run_time_list_is_refused(fn):
     with pytest.raises(ValueError, match="an in-place write reaches an array held in a list built at run time"):
         srcgrad.grad(fn)(X)
+
+
+def list_item_rebound_in_the_loop(x):
+    y = x * 1.0
+    items = [y]
+    for i in range(2):
+        y[0] = 1.2  # the first trip writes the list's item, later ones a new array
+        y = y * 3.0
+    return np.sum(items[0] * x)
+
+
+def test_a_write_into_an_array_a_loop_carried_list_holds_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="an array the list or tuple 'items' holds, which the loop"):
+        srcgrad.grad(list_item_rebound_in_the_loop)(np.array([0.5, -1.0]))

@@ -20,6 +20,7 @@ from ..ir import Block, Const, Op, Value
 from ..ir.nodes import defining_block, is_inside
 from ..ir.builder import Builder
 from .aliasing import View
+from .region_aliasing import relink
 from .resolve import UNBOUND, Abstract, LocalFunction, Seq, Static
 
 UNROLL_LIMIT = 32
@@ -210,15 +211,18 @@ class ControlFlow:
         names += [n for n in target_names if n in used_after]  # Python keeps the last target after the loop
         names += [n for n in self.storage_names(stmt.body, env, tuple(target_names), extra) + extra
                   if n not in names and n not in target_names]
+        names, linked = self.linked_lists(names, env, stmt.body)
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
         index = body.add_arg(target_names[0] if item is None and isinstance(stmt.target, gast.Name) else "i")
         args = [body.add_arg(n) for n in names]
+        self.note_carried_lists(names, env, args, stmt)
         op = Op("for", [self.operand(start), self.operand(stop), self.operand(step), *inits], regions=[body])
         op.attrs["reverse"] = reverse
         body_env = dict(env)
         body_env.update(zip(names, args))
+        body_env.update({n: relink(items, body_env) for n, items in linked.items()})
         kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt)
         saved, saved_env = self.builder, self.env_now
         self.builder = Builder(body, saved.loc)
@@ -233,11 +237,12 @@ class ControlFlow:
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
         self.builder, self.env_now = saved, saved_env
         self.keep_functions(stmt.body, env, [body_env], stmt)
-        self.check_uncarried(names + target_names, env, [body_env], stmt)
+        self.check_uncarried(names + target_names + list(linked), env, [body_env], stmt)
         entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
+        env.update({n: relink(items, env) for n, items in linked.items()})
         # `for i in range(4)` runs: after it, each name is as the body left it (not perhaps as on entry)
         runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
@@ -331,13 +336,16 @@ class ControlFlow:
     def lower_while(self, stmt: gast.While, env: dict, cond: Abstract, extra: list[str]) -> None:
         names = self.live_names(stmt, stmt.body, env)
         names += [n for n in self.storage_names(stmt.body, env, also=extra) + extra if n not in names]
+        names, linked = self.linked_lists(names, env, stmt.body)
         self.at(stmt)
         inits = [self.operand(env.get(n, Const(None))) for n in names]
         body = Block()
         args = [body.add_arg(n) for n in names]
+        self.note_carried_lists(names, env, args, stmt)
         op = Op("while", [self.operand(cond), *inits], regions=[body])
         body_env = dict(env)
         body_env.update(zip(names, args))
+        body_env.update({n: relink(items, body_env) for n, items in linked.items()})
         kept = self.carry_views(names, env, body_env, dict(zip(names, args)), stmt)
         saved = self.builder
         self.builder = Builder(body, saved.loc)
@@ -352,11 +360,12 @@ class ControlFlow:
         self.builder.op(Op("yield", [new_cond, *[self.operand(body_env[n]) for n in names]]))
         self.builder = saved
         self.keep_functions(stmt.body, env, [body_env], stmt)
-        self.check_uncarried(names, env, [body_env], stmt)
+        self.check_uncarried(names + list(linked), env, [body_env], stmt)
         entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
         env.update(zip(names, op.results))
+        env.update({n: relink(items, env) for n, items in linked.items()})
         self.merge_views(names, [entry, body_env], env)
 
     # -- expressions -------------------------------------------------------------------

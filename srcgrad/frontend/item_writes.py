@@ -162,8 +162,11 @@ class ItemWrites:
                          {}, "listed", view=False)
 
     def listed_message(self, name: str, entry: tuple) -> tuple[str, str]:
-        _, append, list_name, _ = entry
-        line = self.parsed.loc(append).line
+        _, where, list_name, _ = entry
+        line = self.parsed.loc(where).line
+        if isinstance(where, (gast.For, gast.While)):  # a list or tuple the loop carries (RegionAliasing.note_carried_lists)
+            return (f"writing into '{name}', an array the list or tuple '{list_name}' holds, which the loop at line "
+                    f"{line} carries", f"put a copy in it ({name}.copy()), or index the array itself")
         return (f"writing into '{name}', an array the list '{list_name}' holds ({list_name}.append, line {line})",
                 f"append a copy: {list_name}.append({name}.copy())")
 
