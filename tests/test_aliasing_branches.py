@@ -174,13 +174,23 @@ def list_holding_an_array_a_loop_writes(x):
     return np.sum(items[0] * x) + np.sum(items[1][0] * x)
 
 
+def name_kept_through_a_loop(x):
+    y = x * 1.0
+    items = [y]
+    for i in range(3):
+        y = y  # still the array the list holds
+    last = items[-1]
+    y += last  # writes it: `last` sees the write
+    return np.sum(last * x)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
             parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
             helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition,
             conditional_expression_is_the_array_chosen, loop_result_in_one_branch,
-            list_holding_an_array_a_loop_writes]
+            list_holding_an_array_a_loop_writes, name_kept_through_a_loop]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

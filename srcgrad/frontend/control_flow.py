@@ -241,12 +241,12 @@ class ControlFlow:
         entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
-        env.update(zip(names, op.results))
+        changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
         # `for i in range(4)` runs: after it, each name is as the body left it (not perhaps as on entry)
         runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
-        self.merge_views(names, [body_env] if runs else [entry, body_env], env)
+        self.merge_views(changed, [body_env] if runs else [entry, body_env], env)
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -364,9 +364,24 @@ class ControlFlow:
         entry = dict(env)
         op.results = [Value(n) for n in names]
         self.builder.op(op)
-        env.update(zip(names, op.results))
+        changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
-        self.merge_views(names, [entry, body_env], env)
+        self.merge_views(changed, [entry, body_env], env)
+
+    @staticmethod
+    def loop_results(names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
+                     env: dict) -> list[str]:
+        """Bind the loop's results; returns the names the body changed. A name the body leaves as it
+        found it (`x = x`, or only read) is after the loop the very value it was before, with every
+        relation to other names and lists it had (a loop result would be a new array)."""
+        changed = []
+        for n, arg, result in zip(names, args, results):
+            if body_env.get(n) is arg and n in entry:
+                env[n] = entry[n]
+            else:
+                env[n] = result
+                changed.append(n)
+        return changed
 
     # -- expressions -------------------------------------------------------------------
 
