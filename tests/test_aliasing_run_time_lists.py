@@ -124,3 +124,19 @@ def list_item_rebound_in_the_loop(x):
 def test_a_write_into_an_array_a_loop_carried_list_holds_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="an array the list or tuple 'items' holds, which the loop"):
         srcgrad.grad(list_item_rebound_in_the_loop)(np.array([0.5, -1.0]))
+
+
+def appended_in_a_loop_written_after(x):
+    xs = [x]
+    h = x * 1.0
+    for i in range(3):
+        h = 0.5 * h
+        xs.append(h)
+    last = xs[-1]
+    h += last  # the list's last item is h itself
+    return np.sum(last)
+
+
+def test_a_write_after_a_loop_into_the_array_it_appended_is_refused():
+    with pytest.raises(srcgrad.SrcgradError, match=r"writing into 'h', an array the list 'xs' holds \(xs.append"):
+        srcgrad.grad(appended_in_a_loop_written_after)(np.array([0.5, -1.0]))

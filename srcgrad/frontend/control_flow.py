@@ -368,19 +368,23 @@ class ControlFlow:
         env.update({n: relink(items, env) for n, items in linked.items()})
         self.merge_views(changed, [entry, body_env], env)
 
-    @staticmethod
-    def loop_results(names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
+    def loop_results(self, names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
                      env: dict) -> list[str]:
         """Bind the loop's results; returns the names the body changed. A name the body leaves as it
         found it (`x = x`, or only read) is after the loop the very value it was before, with every
-        relation to other names and lists it had (a loop result would be a new array)."""
+        relation to other names and lists it had (a loop result would be a new array). One the body
+        leaves as an array a run-time list holds (`xs.append(x)`) is held by it after the loop too."""
+        aliasing = self.lowering.aliasing
         changed = []
         for n, arg, result in zip(names, args, results):
             if body_env.get(n) is arg and n in entry:
                 env[n] = entry[n]
-            else:
-                env[n] = result
-                changed.append(n)
+                continue
+            env[n] = result
+            changed.append(n)
+            held = aliasing.listed_entry(body_env.get(n))
+            if held is not None:
+                aliasing.listed.append((aliasing.storage(result), *held[1:]))
         return changed
 
     # -- expressions -------------------------------------------------------------------
