@@ -184,13 +184,24 @@ def name_kept_through_a_loop(x):
     return np.sum(last * x)
 
 
+def view_kept_while_its_base_is_rebound(x):
+    a = np.outer(x, x)[:, :2] * 1.0
+    v = a[:, 0:1]
+    if np.sum(x) > 100.0:
+        v *= 0.5
+        a = 0.5  # a's array lives on through v only
+    for row in v:
+        row += a.min()  # reads a as the earlier rows' writes left it
+    return np.sum(v * v)
+
+
 PROGRAMS = [alias_rebound_on_one_path, list_item_rebound_on_one_path, same_array_on_both_paths,
             view_rebound_on_one_path, loop_that_may_not_run, view_of_a_view_bound_in_a_loop,
             base_written_after_its_rows, view_of_a_view_across_a_row_loop,
             parameter_rebound_on_one_path_then_written, alias_made_in_a_loop_that_runs,
             helper_writes_in_a_conditional_expression, helper_loop_in_a_while_condition,
             conditional_expression_is_the_array_chosen, loop_result_in_one_branch,
-            list_holding_an_array_a_loop_writes, name_kept_through_a_loop]
+            list_holding_an_array_a_loop_writes, name_kept_through_a_loop, view_kept_while_its_base_is_rebound]
 X = np.array([0.3, -0.7, 1.1, 0.5])
 
 

@@ -55,7 +55,8 @@ class RegionAliasing:
             for other, bound in ctx.env_now.items():
                 if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in reach for leaf in _leaves(bound)):
                     env[f".outer{i}:{other}"] = bound  # a caller's name the region's writes reach
-        bound_values = {id(leaf) for bound in env.values() for leaf in _leaves(bound)}
+        rebound = _rebound_names(stmts)  # a name rebound in the region may not hold its array after it
+        bound_values = {id(leaf) for name, bound in env.items() if name not in rebound for leaf in _leaves(bound)}
         for leaf in [leaf for bound in list(env.values()) for leaf in _leaves(bound)]:
             if not isinstance(leaf, Value) or id(aliasing.root(leaf)) not in roots:
                 continue
