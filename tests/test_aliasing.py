@@ -394,8 +394,29 @@ def double_then_normalise(a0, scale):
     return a0
 
 
+def add_two(a0, scale):
+    scale += 2.0
+    return a0
+
+
+def zero_d_written_in_a_loop(x0, x1):
+    for i in range(2):
+        add_two(x0, scale=x0)  # x0 itself, on every trip
+    return x0 * x1
+
+
 def writes_through_a_parameter_twice(x0, x1):
     return double_then_normalise(x0, scale=x0) * x1
+
+
+@pytest.mark.parametrize("x0", [np.array(0.336), np.array([0.336, -0.5])], ids=["0-d", "1-d"])
+def test_a_zero_d_array_stays_an_array_on_every_trip(x0):
+    """`scale += 2` on a 0-d array writes it in place on every trip (NumPy's `x + 2` would give a scalar,
+    which the next trip would rebind)."""
+    x1 = np.array(1.5)
+    value, g = srcgrad.value_and_grad(zero_d_written_in_a_loop)(x0.copy(), x1)
+    np.testing.assert_array_equal(value, zero_d_written_in_a_loop(x0.copy(), x1))
+    np.testing.assert_array_equal(g, np.full_like(x0, 1.5))
 
 
 @pytest.mark.parametrize("x0", [np.array(0.336), np.array([0.336, -0.5])], ids=["0-d", "1-d"])

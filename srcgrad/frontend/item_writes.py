@@ -19,7 +19,7 @@ import numpy as np
 
 from ..ir import Block, Const, Free, Value
 from ..runtime import core
-from ..runtime.views import check_not_array, is_array, write_view
+from ..runtime.views import check_not_array, is_array, write_view, written_as
 from .aliasing import VIEW_NAMES, View
 from .resolve import Abstract, Seq
 
@@ -82,6 +82,8 @@ class ItemWrites:
             aliasing.note_version(new, old, in_place)
             env[name] = new  # nothing else sees `old`: a plain rebinding
             return
+        if not in_place and isinstance(new, Value):
+            new = self.call_op(written_as, [new, old], {}, name, view=False)  # a 0-d array stays one
         if view is not None and view.read_only:
             raise self.error(node, f"writing into '{name}', a read-only view (np.{view.fn.__name__})",
                              f"take a copy first: {name} = {name}.copy()")

@@ -7,7 +7,7 @@ each other's transposes, so every order of derivative goes through them.
 
 from __future__ import annotations
 
-from ..runtime.core import unbroadcast
+from ..runtime.core import astype_like, unbroadcast
 from ..runtime.views import (
     array_split_piece,
     check_distinct,
@@ -19,6 +19,7 @@ from ..runtime.views import (
     split_piece,
     take_view,
     write_view,
+    written_as,
 )
 from .registry import defvjp, nondifferentiable
 
@@ -28,6 +29,7 @@ defvjp(
     lambda ct, out, base, new, view, *args: clear_view(ct, view, *args),
     lambda ct, out, base, new, view, *args: unbroadcast(take_view(ct, view, *args), new),
 )
+defvjp(written_as, lambda ct, out, new, old: astype_like(ct, new), None)
 defvjp(take_view, lambda g, out, ct, view, *args: embed_view(g, ct, view, *args))
 defvjp(clear_view, lambda g, out, ct, view, *args: clear_view(g, view, *args))
 defvjp(embed_view, lambda h, out, g, like, view, *args: unbroadcast(take_view(h, view, *args), g))

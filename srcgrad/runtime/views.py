@@ -77,6 +77,16 @@ def is_array(x: Any) -> bool:
 
 
 @primitive
+def written_as(new: Any, old: Any) -> Any:
+    """What `old op= v` leaves under `old`'s name when `new` is `old op v`: an array stays an array of
+    its dtype (NumPy writes a 0-d array in place, where `old op v` gives a scalar), a number is
+    rebound to `new`."""
+    if isinstance(old, np.ndarray):
+        return np.asarray(new, dtype=old.dtype)
+    return new
+
+
+@primitive
 def check_distinct(a: Any, b: Any, message: str) -> None:
     """Refuse two arguments that are one array (or views of one) when the function writes into
     one of them: Python would see the write through the other, which the adjoint cannot follow."""
