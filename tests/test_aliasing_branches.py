@@ -328,3 +328,19 @@ def test_a_tuple_returned_on_one_path_only_is_a_tuple_or_none(fn):
     assert isinstance(value, tuple) and len(value) == len(expected)
     for got, want in zip(value, expected):
         np.testing.assert_array_equal(got, want)
+
+
+def last_row_of_a_row_loop_written(x):
+    m = np.outer(x, x) * 1.0
+    for row in m:
+        for r in m:  # m is left as it was: the outer target is still one of its rows
+            r *= 0.9
+    row[::2] -= np.max(row)
+    return np.sum(m * m)
+
+
+def test_the_target_of_a_row_loop_written_after_it_is_refused_not_lost():
+    """After `for row in m`, row is a row of m that srcgrad cannot name: a write through it is
+    refused (it once reached nothing: the result kept m's old last row)."""
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'row', a view srcgrad cannot follow"):
+        srcgrad.grad(last_row_of_a_row_loop_written)(X)

@@ -246,7 +246,8 @@ class ControlFlow:
         # `for i in range(4)` runs: after it, each name is as the body left it (not perhaps as on entry)
         runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
-        self.merge_views(changed, [body_env] if runs else [entry, body_env], env)
+        self.merge_views(names, [body_env] if runs else [entry, body_env], env,
+                         unchanged=tuple(n for n in names if n not in changed))
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -366,7 +367,7 @@ class ControlFlow:
         self.builder.op(op)
         changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
-        self.merge_views(changed, [entry, body_env], env)
+        self.merge_views(names, [entry, body_env], env, unchanged=tuple(n for n in names if n not in changed))
 
     def loop_results(self, names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
                      env: dict) -> list[str]:

@@ -206,7 +206,7 @@ class RegionAliasing:
                 raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
                                  f"take a copy before the loop: {n} = {n}.copy()")
 
-    def merge_views(self, names: list[str], paths: list[dict], env: dict) -> None:
+    def merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple = ()) -> None:
         """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
         a name — or an item of a tuple or list a name holds — that is on every path the same value as
         another carried name, or the same view of it, is so after it too (the same value perhaps, where
@@ -221,6 +221,8 @@ class RegionAliasing:
                 for leaf in _leaves(bound):
                     index.setdefault(id(leaf), []).append(m)
         for i, n in enumerate(names):
+            if n in unchanged:
+                continue  # bound again to its value from before the loop (ControlFlow.loop_results)
             for path in _leaf_paths(env.get(n)):
                 ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
                 values = [_at(p[n], path) for p in ways]
