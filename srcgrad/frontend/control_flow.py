@@ -199,11 +199,12 @@ class ControlFlow:
                 self.assign(stmt.target, item, env)
                 self.block(stmt.body, env)
             return
-        self.retrying(env, stmt, lambda extra: self.lower_for(stmt, env, iteration, extra))
+        rows = hidden[0] if len(hidden) == 1 else None
+        self.retrying(env, stmt, lambda extra: self.lower_for(stmt, env, iteration, extra, rows))
         for name in hidden:
             env.pop(name, None)
 
-    def lower_for(self, stmt: gast.For, env: dict, iteration: tuple, extra: list[str]) -> None:
+    def lower_for(self, stmt: gast.For, env: dict, iteration: tuple, extra: list[str], rows: str | None = None) -> None:
         _, start, stop, step, reverse, item = iteration
         target_names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
         used_after = self.loaded_outside(stmt)
@@ -248,6 +249,21 @@ class ControlFlow:
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
         self.merge_views(names, [body_env] if runs else [entry, body_env], env,
                          unchanged=tuple(n for n in names if n not in changed))
+        self.last_row(stmt, rows, entry, env)
+
+    def last_row(self, stmt: gast.For, rows: str | None, entry: dict, env: dict) -> None:
+        """After `for row in a:` (rows of an array), `row` is `a[-1]` if the loop ran: a view of `a`
+        a later write reaches (where it is one: a run-time test, as for any integer index). Only for
+        a target unbound before the loop, which no trip leaves bound to anything else."""
+        target = stmt.target.id if isinstance(stmt.target, gast.Name) else None
+        aliasing = self.lowering.aliasing
+        if rows is None or target is None or target in entry or not isinstance(env.get(target), Value):
+            return
+        if target in _rebound_targets(stmt.body) or not isinstance(env.get(rows), Value):
+            return
+        view = aliasing.of(env[target])
+        if view is not None and view.fn is None:
+            aliasing.record(env[target], View(env[rows], operator.getitem, [Const(-1)], {}, False))
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -389,6 +405,11 @@ class ControlFlow:
         return changed
 
     # -- expressions -------------------------------------------------------------------
+
+
+def _rebound_targets(stmts: list[gast.stmt]) -> set[str]:
+    """Names assigned anew inside `stmts` (a loop's target rebound in its body is not its row)."""
+    return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _merge_shape(a: Abstract, b: Abstract) -> Any:
