@@ -158,7 +158,7 @@ def loop_result_in_one_branch(x):
     if np.sum(x) > 0.12:
         for i in range(int(x[0] > 0)):  # may not run: y is the loop's value only inside the branch
             y = y
-        pair = (0.7, y)  # held twice there: no relation to a value of the branch survives it
+        pair = (0.7, y)  # noqa: F841 - held twice there: no relation to a value of the branch survives it
     for i in range(3):
         y = y * 0.5 if np.sum(y) >= 0.5 else y + 0.1
     return np.sum(y * x)

@@ -79,18 +79,18 @@ def test_stop_gradients_intermediate() -> None:
 
 def read_after_use(v):
     yy = v * 2
-    v_read = v
+    v_read = v  # noqa: F841 - bound after its only use (SPEC section 3)
     return yy
 
 
 def read_then_use(v):
-    v_read = v
+    v_read = v  # noqa: F841 - bound after its only use (SPEC section 3)
     yy = v_read * 2
     return yy
 
 
 def read_and_original(v):
-    v_read = v
+    v_read = v  # noqa: F841 - bound after its only use (SPEC section 3)
     alias = v_read
     return np.sum(v * 3 + alias * 2 * v_read)
 

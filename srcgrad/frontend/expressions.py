@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
-from .control_flow import _truthy
+from .conditionals import _truthy
 from .resolve import MISSING, UNBOUND, Abstract, Seq, Static, classify, resolve_free
 
 BINARY = {

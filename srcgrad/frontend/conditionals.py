@@ -1,0 +1,123 @@
+"""Ifs that compute a value: `a if c else b`, the operands of `and`/`or`, and the run-time tests
+in-place writes make (frontend/item_writes.py). Each is a structured `if` op yielding one value;
+names a branch rebinds (a helper's in-place write into the caller's array) are merged as an if
+statement merges them, and the value of `a if c else b` is the array it chooses, not a copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gast
+import numpy as np
+
+from ..ir import Block, Const, Op, Value
+from ..ir.builder import Builder
+from ..ir.nodes import defining_block, is_inside
+from .aliasing import View
+from .resolve import UNBOUND, Abstract, LocalFunction, Seq, Static
+
+
+class Conditionals:
+    """The part of lowering that owns value-computing ifs (mixed into the function lowering)."""
+
+    def expr_IfExp(self, node: gast.IfExp, env: dict) -> Abstract:
+        cond = self.expr(node.test, env)
+        if isinstance(cond, (Const, Static)):
+            return self.expr(node.body if _truthy(cond) else node.orelse, env)
+        ways: list = []
+        value = self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node,
+                                   branches=ways)
+        return self.chosen_array(value, ways)
+
+    def chosen_array(self, value: Value, ways: list) -> Abstract:
+        """`a if c else b` is `a` itself or `b` itself, not a copy: a later in-place write through it
+        reaches the array chosen. One array on both ways is that array; one array made before
+        and one new is that array where a run-time test says so; anything else is refused at a write."""
+        if ways[0] is ways[1]:
+            return ways[0]
+        aliasing = self.lowering.aliasing
+        regions = value.owner.regions if isinstance(value.owner, Op) else []
+        before = [v for v in ways if isinstance(v, Value) and not any(is_inside(defining_block(v), r) for r in regions)]
+        viewed = [aliasing.of(v).parent for v in ways if isinstance(v, Value) and v not in before and aliasing.of(v)]
+        if len(before) == 1 and not viewed:
+            aliasing.record(value, View(before[0], np.asarray, [], {}, False))
+        elif before or viewed:
+            aliasing.record(value, View((before + viewed)[0], None, []))  # a write through it is refused
+        return value
+
+    def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t",
+                      branches: list | None = None) -> Value:
+        """An `if` op whose branches compute one value each (`a if c else b`, `c and d`). A branch that
+        rebinds names (a helper's in-place write into the caller's array, `h(a) if c else 0`) has
+        them merged as an if statement merges them; nothing it binds leaks out of its region."""
+        self.at(node)
+        envs = list({id(e): e for e in [*(ctx.env_now for ctx in self.lowering.contexts), self.env_now]}.values())
+        before = [dict(e) for e in envs]
+        op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
+        values, after = [], []
+        for region, make in zip(op.regions, (then, orelse)):
+            saved = self.builder
+            self.builder = Builder(region, saved.loc)
+            values.append(self.operand(make()))
+            self.builder = saved
+            if branches is not None:
+                branches.append(values[-1])
+            after.append([dict(e) for e in envs])
+            for e, b in zip(envs, before):
+                e.clear()
+                e.update(b)
+        changed = [[n for n in b if all(n in a[k] for a in after) and any(a[k][n] is not b[n] for a in after)
+                    and not any(isinstance(a[k][n], (LocalFunction, Static)) for a in after)]
+                   for k, b in enumerate(before)]
+        carried = [(k, n) for k, names in enumerate(changed) for n in names]
+        shapes = [_merge_shape(after[0][k][n], after[1][k][n]) for k, n in carried]
+        for region, value, branch in zip(op.regions, values, after):
+            saved = self.builder
+            self.builder = Builder(region, saved.loc)
+            leaves = [self.operand(leaf) for (k, n), shape in zip(carried, shapes) for leaf in _leaves(branch[k][n], shape)]
+            self.builder.op(Op("yield", [value, *leaves]))
+            self.builder = saved
+        op.results = [Value(hint)] + [Value(n) for (k, n), shape in zip(carried, shapes) for _ in range(_count(shape))]
+        self.builder.op(op)
+        results = iter(op.results[1:])
+        for (k, n), shape in zip(carried, shapes):
+            envs[k][n] = _rebuild(shape, results)
+        for k, names in enumerate(changed):
+            if names:
+                self.merge_views(names, [after[0][k], after[1][k]], envs[k])
+        return op.results[0]
+
+
+def _merge_shape(a: Abstract, b: Abstract) -> Any:
+    """The common structure of two branch values: None (one value) or (kind, [item shapes])."""
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
+        return (a.kind, [_merge_shape(x, y) for x, y in zip(a.items, b.items)])
+    if isinstance(a, Seq) and b is UNBOUND:  # a result not yet set on the other path
+        return (a.kind, [_merge_shape(x, UNBOUND) for x in a.items])
+    if isinstance(b, Seq) and a is UNBOUND:
+        return (b.kind, [_merge_shape(UNBOUND, y) for y in b.items])
+    return None
+
+
+def _leaves(value: Abstract, shape: Any) -> list:
+    if shape is None:
+        return [value]
+    kind, items = shape
+    parts = value.items if isinstance(value, Seq) else [UNBOUND] * len(items)
+    return [leaf for part, item in zip(parts, items) for leaf in _leaves(part, item)]
+
+
+def _count(shape: Any) -> int:
+    return 1 if shape is None else sum(_count(item) for item in shape[1])
+
+
+def _rebuild(shape: Any, results: Any) -> Abstract:
+    if shape is None:
+        return next(results)
+    kind, items = shape
+    return Seq([_rebuild(item, results) for item in items], kind)
+
+
+def _truthy(value: Abstract) -> bool:
+    return bool(value.value) if isinstance(value, Const) else bool(value.obj)
