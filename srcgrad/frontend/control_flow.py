@@ -19,7 +19,7 @@ from ..ir import Block, Const, Op, Value
 from ..ir.builder import Builder
 from .aliasing import View
 from .conditionals import Conditionals, _count, _leaves, _merge_shape, _rebuild, _truthy
-from .region_aliasing import relink
+from .loop_lists import relink
 from .resolve import UNBOUND, Abstract, LocalFunction, Seq, Static
 
 UNROLL_LIMIT = 32
