@@ -35,7 +35,11 @@ REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
 KNOWN_FAILURES: dict[int, str] = {}  # none now (seeds 204, 211, 338, 435, 669, 672, 824, 907, 953 were fixed in e034dca)
 
 # regression file stem -> reason it still fails (strict xfail: remove the entry once fixed). None now.
-KNOWN_REGRESSIONS: dict[str, str] = {}
+KNOWN_REGRESSIONS: dict[str, str] = {
+    "hvp_329360": "second order only: a tuple holding `x1 if c else x0.T`, then a row loop over x0 writing x1[[0, 2]]: "
+                  "the first derivative is right, differentiating its adjoint raises numpy's 'inhomogeneous shape' "
+                  "ValueError from a cotangent of the tuple (found on the final tree of stop 19, not yet fixed)",
+}
 
 # What each saved regression caught (all fixed in e034dca / 6a7daf4; they now guard against regressions).
 CAUGHT: dict[str, str] = {
