@@ -284,10 +284,17 @@ def default_writer(x, out=np.zeros(3)):
     return np.sum(out * x)
 
 
+def bump_chosen_global(x):
+    v = x if np.mean(x) < -10.0 else TABLE  # TABLE itself on one way
+    v += 0.1
+    return np.sum(v * x)
+
+
 @pytest.mark.parametrize("fn, name", [
     (bump_global, "'TABLE'"), (bump_view_of_global, "'v', a view of 'TABLE',"),
     (helper_doubles_global, "'a', a view of 'TABLE',"), (make_closure_writer(), "'buffer'"),
-], ids=["global", "view_of_global", "helper", "closure"])
+    (bump_chosen_global, "'v', a view of 'TABLE',"),
+], ids=["global", "view_of_global", "helper", "closure", "conditional_expression"])
 def test_a_write_into_an_array_from_outside_the_function_is_refused(fn, name):
     before = TABLE.copy()
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="an array from outside") as info:

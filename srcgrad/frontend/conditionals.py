@@ -11,7 +11,7 @@ from typing import Any, Callable
 import gast
 import numpy as np
 
-from ..ir import Block, Const, Op, Value
+from ..ir import Block, Const, Free, Op, Value
 from ..ir.builder import Builder
 from ..ir.nodes import defining_block, is_inside
 from .aliasing import View
@@ -37,6 +37,10 @@ class Conditionals:
         if ways[0] is ways[1]:
             return ways[0]
         aliasing = self.lowering.aliasing
+        outside = next((v for v in ways if isinstance(v, Free) and v.holds_arrays), None)
+        if outside is not None:  # a global (or closure, or default) array on one way: a write to it is refused
+            aliasing.record(value, View(outside, None, []))
+            return value
         regions = value.owner.regions if isinstance(value.owner, Op) else []
         before = [v for v in ways if isinstance(v, Value) and not any(is_inside(defining_block(v), r) for r in regions)]
         viewed = [aliasing.of(v).parent for v in ways if isinstance(v, Value) and v not in before and aliasing.of(v)]
