@@ -345,3 +345,17 @@ def test_a_tuple_returned_on_one_path_only_is_a_tuple_or_none(fn):
     assert isinstance(value, tuple) and len(value) == len(expected)
     for got, want in zip(value, expected):
         np.testing.assert_array_equal(got, want)
+
+
+def enumerated_row_written_after(x):
+    m = np.outer(x, x) * 1.0
+    for k, row in enumerate(m):
+        alias = row
+        pair = (row, alias)  # noqa: F841 - the row held twice in the body
+    row *= 0.0  # a row of m: refused (it once reached nothing, silently)
+    return np.sum(m * m)
+
+
+def test_a_row_held_by_names_of_the_body_written_after_the_loop_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'row', a view srcgrad cannot follow"):
+        srcgrad.grad(enumerated_row_written_after)(X)

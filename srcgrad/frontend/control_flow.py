@@ -68,8 +68,9 @@ class ControlFlow(Conditionals):
         cache = self.__dict__.setdefault("_loaded_outside", {})
         if id(node) not in cache:  # a region is lowered again when a write reaches a name it did not carry
             inside = {id(n) for n in gast.walk(node)}
-            cache[id(node)] = {n.id for n in gast.walk(self.node)
-                               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+            augmented = {id(n.target) for n in gast.walk(self.node) if isinstance(n, gast.AugAssign)}  # `h += v` reads h
+            cache[id(node)] = {n.id for n in gast.walk(self.node) if isinstance(n, gast.Name) and id(n) not in inside
+                               and (isinstance(n.ctx, gast.Load) or id(n) in augmented)}
         return cache[id(node)]
 
     def stmt_If(self, stmt: gast.If, env: dict) -> None:
@@ -180,7 +181,8 @@ class ControlFlow(Conditionals):
         runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
         self.merge_views(names, [body_env] if runs else [entry, body_env], env,
-                         unchanged=tuple(n for n in names if n not in changed))
+                         unchanged=tuple(n for n in names if n not in changed),
+                         after={id(arg): env[n] for n, arg in zip(names, args)})
         self.last_row(stmt, rows, entry, env)
 
     def last_row(self, stmt: gast.For, rows: str | None, entry: dict, env: dict) -> None:
@@ -194,7 +196,7 @@ class ControlFlow(Conditionals):
         if target in _rebound_targets(stmt.body) or not isinstance(env.get(rows), Value):
             return
         view = aliasing.of(env[target])
-        if view is not None and view.fn is None:
+        if view is None or view.fn is None:  # (none: the merge dropped a relation to a row of the body)
             aliasing.record(env[target], View(env[rows], operator.getitem, [Const(-1)], {}, False))
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
@@ -315,7 +317,8 @@ class ControlFlow(Conditionals):
         self.builder.op(op)
         changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
-        self.merge_views(names, [entry, body_env], env, unchanged=tuple(n for n in names if n not in changed))
+        self.merge_views(names, [entry, body_env], env, unchanged=tuple(n for n in names if n not in changed),
+                         after={id(arg): env[n] for n, arg in zip(names, args)})
 
     def loop_results(self, names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
                      env: dict) -> list[str]:

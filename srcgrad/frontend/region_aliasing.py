@@ -173,13 +173,15 @@ class RegionAliasing:
                 raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
                                  f"take a copy before the loop: {n} = {n}.copy()")
 
-    def merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple = ()) -> None:
+    def merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple = (),
+                    after: dict | None = None) -> None:
         """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
         a name — or an item of a tuple or list a name holds — that is on every path the same value as
         another carried name, or the same view of it, is so after it too (the same value perhaps, where
         one path only knows at run time: `y = h; h += v`); one that is a view on some path only
         cannot be followed further."""
         aliasing = self.lowering.aliasing
+        after = after or {}  # id(a loop body's argument) -> that name's value after the loop
         uncarried = self._uncarried_values(names, env)  # the loop below rebinds carried names only
         holders: dict[int, dict[int, list[str]]] = {}  # per path: id(array) -> the names holding it there
         for p in paths:
@@ -208,9 +210,11 @@ class RegionAliasing:
                                                [holders[id(p)] for p in ways])
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
-                elif merged is not None and isinstance(_at(env[n], path), Value) and self._visible(merged.parent):
-                    # (an array made inside the region that no name holds after it reaches nothing)
-                    aliasing.record(_at(env[n], path), merged)
+                elif merged is not None and isinstance(_at(env[n], path), Value):
+                    if not self._visible(merged.parent):
+                        merged = self._outside_base(merged, after)
+                    if merged is not None:
+                        aliasing.record(_at(env[n], path), merged)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
                          env: dict, uncarried: list[Value], holders: list[dict]) -> Value | View | None:
@@ -285,6 +289,21 @@ class RegionAliasing:
                         if isinstance(value, Value):
                             found.setdefault(id(value), value)
         return list(found.values())
+
+    def _outside_base(self, merged: View, after: dict) -> View | None:
+        """`merged` has a parent made inside the region: the same relation to a loop's own name for it
+        after the loop, else a view srcgrad cannot follow (a write is refused) of the first array
+        outside the region that parent views (`row` of `for row in x` views x); None if it views
+        nothing from outside (an array of the region's own, which no name holds after it)."""
+        parent: Any = merged.parent
+        if id(parent) in after:
+            return merged.rebased(after[id(parent)])
+        while isinstance(parent, Value) and not self._visible(parent):
+            if id(parent) in after:
+                return View(after[id(parent)], None, [])
+            view = self.lowering.aliasing.of(parent)
+            parent = view.parent if view is not None else None
+        return View(parent, None, []) if parent is not None else None
 
     def _visible(self, value: Any) -> bool:
         """Whether `value` can be used where lowering is now (not a value of a region left behind)."""
