@@ -119,7 +119,7 @@ class ControlFlow(Conditionals):
         results = iter(op.results)
         for n, shape in zip(carried, shapes):
             env[n] = _rebuild(shape, results)
-        self.merge_views(carried, envs, env)
+        self.merge_views(carried, envs, env, regions=op.regions)
 
     def stmt_For(self, stmt: gast.For, env: dict) -> None:
         if stmt.orelse:
@@ -182,7 +182,7 @@ class ControlFlow(Conditionals):
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
         self.merge_views(names, [body_env] if runs else [entry, body_env], env,
                          unchanged=tuple(n for n in names if n not in changed),
-                         after={id(arg): env[n] for n, arg in zip(names, args)})
+                         after={id(arg): env[n] for n, arg in zip(names, args)}, regions=op.regions)
         self.last_row(stmt, rows, entry, env)
 
     def last_row(self, stmt: gast.For, rows: str | None, entry: dict, env: dict) -> None:
@@ -318,7 +318,7 @@ class ControlFlow(Conditionals):
         changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
         self.merge_views(names, [entry, body_env], env, unchanged=tuple(n for n in names if n not in changed),
-                         after={id(arg): env[n] for n, arg in zip(names, args)})
+                         after={id(arg): env[n] for n, arg in zip(names, args)}, regions=op.regions)
 
     def loop_results(self, names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
                      env: dict) -> list[str]:

@@ -174,7 +174,15 @@ class RegionAliasing:
                                  f"take a copy before the loop: {n} = {n}.copy()")
 
     def merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple = (),
-                    after: dict | None = None) -> None:
+                    after: dict | None = None, regions: list | None = None) -> None:
+        saved, self._leaving = getattr(self, "_leaving", None), regions  # what `_visible` tests against
+        try:
+            self._merge_views(names, paths, env, unchanged, after)
+        finally:
+            self._leaving = saved
+
+    def _merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple,
+                     after: dict | None) -> None:
         """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
         a name — or an item of a tuple or list a name holds — that is on every path the same value as
         another carried name, or the same view of it, is so after it too (the same value perhaps, where
@@ -306,17 +314,21 @@ class RegionAliasing:
         return View(parent, None, []) if parent is not None else None
 
     def _visible(self, value: Any) -> bool:
-        """Whether `value` can be used where lowering is now (not a value of a region left behind)."""
-        return not isinstance(value, Value) or (defining_block(value) is not None
-                                                 and is_inside(self.builder.block, defining_block(value)))
+        """Whether `value` can be used after the region being merged: it is not a value of the
+        region's own (its blocks are known while `merge_views` runs; an enclosing region may not be
+        attached to its op yet, so walking up from where lowering is now would not find them)."""
+        if not isinstance(value, Value):
+            return True
+        block = defining_block(value)
+        regions = getattr(self, "_leaving", None)
+        if regions is not None:
+            return block is not None and not any(is_inside(block, r) for r in regions)
+        return block is not None and is_inside(self.builder.block, block)
 
     def _visible_after(self, view: View) -> bool:
-        """Whether `view` can be replayed where lowering is now, after a region: its operands are not
-        values of the region's own (a loop's index, say)."""
-        here = self.builder.block
-        operands = [*view.args, *view.kwargs.values()]
-        return all(not isinstance(a, Value) or (defining_block(a) is not None and is_inside(here, defining_block(a)))
-                   for a in operands)
+        """Whether `view` can be replayed after the region: its operands are not values of the
+        region's own (a loop's index, say)."""
+        return all(self._visible(a) for a in [*view.args, *view.kwargs.values()])
 
     def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
         """A write inside a region reached a name the region does not carry (through a view made
