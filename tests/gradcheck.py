@@ -101,6 +101,16 @@ def check(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...] = (0,), seed
         f"<J^T u, v> = {actual!r} but <u, J v> = {expected!r} by finite differences; gradients {grads!r}")
 
 
+def check_value_is_pythons(fn: Callable[..., Any], *args: Any) -> None:
+    """`value_and_grad`'s value, optimized and not, is what `fn` returns, bit for bit (each call on
+    fresh copies: the function may write into its arguments)."""
+    fresh = lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # noqa: E731
+    expected = fn(*fresh())
+    for optimize in (True, False):
+        value, _ = srcgrad.value_and_grad(fn, optimize=optimize)(*fresh())
+        assert value == expected, f"optimize={optimize}: {value!r}, Python {expected!r}"
+
+
 def second_derivative_check(fn: Callable[..., Any], x: Any, seed: int = 0) -> None:
     """grad(grad(fn)) against central differences of the (first-order-checked) grad(fn)."""
     g1 = srcgrad.grad(fn)

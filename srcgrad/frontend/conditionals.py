@@ -89,7 +89,7 @@ class Conditionals:
             envs[k][n] = _rebuild(shape, results)
         for k, names in enumerate(changed):
             if names:
-                self.merge_views(names, [after[0][k], after[1][k]], envs[k], regions=op.regions)
+                self.merge_views(names, [after[0][k], after[1][k]], envs[k], op.regions)
         return op.results[0]
 
 

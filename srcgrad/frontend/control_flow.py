@@ -65,7 +65,7 @@ class ControlFlow(Conditionals):
 
     def loaded_outside(self, node: gast.AST) -> set[str]:
         """Names read anywhere in the function except inside `node`."""
-        cache = self.__dict__.setdefault("_loaded_outside", {})
+        cache = self._loaded_outside
         if id(node) not in cache:  # a region is lowered again when a write reaches a name it did not carry
             inside = {id(n) for n in gast.walk(node)}
             augmented = {id(n.target) for n in gast.walk(self.node) if isinstance(n, gast.AugAssign)}  # `h += v` reads h
@@ -119,7 +119,7 @@ class ControlFlow(Conditionals):
         results = iter(op.results)
         for n, shape in zip(carried, shapes):
             env[n] = _rebuild(shape, results)
-        self.merge_views(carried, envs, env, regions=op.regions)
+        self.merge_views(carried, envs, env, op.regions)
 
     def stmt_For(self, stmt: gast.For, env: dict) -> None:
         if stmt.orelse:
@@ -180,9 +180,9 @@ class ControlFlow(Conditionals):
         # `for i in range(4)` runs: after it, each name is as the body left it (not perhaps as on entry)
         runs = all(isinstance(b, Const) and isinstance(b.value, int) for b in (start, stop, step)) \
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
-        self.merge_views(names, [body_env] if runs else [entry, body_env], env,
+        self.merge_views(names, [body_env] if runs else [entry, body_env], env, op.regions,
                          unchanged=tuple(n for n in names if n not in changed),
-                         after={id(arg): env[n] for n, arg in zip(names, args)}, regions=op.regions)
+                         after={id(arg): env[n] for n, arg in zip(names, args)})
         self.last_row(stmt, rows, entry, env)
 
     def last_row(self, stmt: gast.For, rows: str | None, entry: dict, env: dict) -> None:
@@ -317,8 +317,9 @@ class ControlFlow(Conditionals):
         self.builder.op(op)
         changed = self.loop_results(names, args, op.results, entry, body_env, env)
         env.update({n: relink(items, env) for n, items in linked.items()})
-        self.merge_views(names, [entry, body_env], env, unchanged=tuple(n for n in names if n not in changed),
-                         after={id(arg): env[n] for n, arg in zip(names, args)}, regions=op.regions)
+        self.merge_views(names, [entry, body_env], env, op.regions,
+                         unchanged=tuple(n for n in names if n not in changed),
+                         after={id(arg): env[n] for n, arg in zip(names, args)})
 
     def loop_results(self, names: list[str], args: list[Value], results: list[Value], entry: dict, body_env: dict,
                      env: dict) -> list[str]:

@@ -110,7 +110,7 @@ class Expressions:
 
     def _has_call(self, node: gast.AST) -> bool:
         """Whether evaluating `node` may write into an array in place: only a call can."""
-        cache = self.__dict__.setdefault("_calls_in", {})
+        cache = self._calls_in
         if id(node) not in cache:
             cache[id(node)] = (node, any(isinstance(n, gast.Call) for n in gast.walk(node)))
         return cache[id(node)][1]

@@ -150,6 +150,12 @@ class _FunctionContext(Expressions, ItemWrites, RegionAliasing, LoopLists, Contr
                               if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}  # `h += v` reads h
         self.env_now: dict = {}
         """The names as bound where lowering is now (the innermost block's)."""
+        self._calls_in: dict[int, tuple] = {}
+        """id(expression node) -> (node, whether evaluating it may call something: Expressions.in_order)."""
+        self._loaded_outside: dict[int, set] = {}
+        """id(compound statement) -> the names read outside it (a region may be lowered again)."""
+        self._leaving: list | None = None
+        """The blocks of the region `merge_views` is merging after (RegionAliasing._visible)."""
 
     # -- helpers -----------------------------------------------------------------
     def error(self, node: gast.AST, what: str, instead: str) -> UnsupportedSyntaxError:

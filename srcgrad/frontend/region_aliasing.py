@@ -173,9 +173,9 @@ class RegionAliasing:
                 raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
                                  f"take a copy before the loop: {n} = {n}.copy()")
 
-    def merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple = (),
-                    after: dict | None = None, regions: list | None = None) -> None:
-        saved, self._leaving = getattr(self, "_leaving", None), regions  # what `_visible` tests against
+    def merge_views(self, names: list[str], paths: list[dict], env: dict, regions: list, unchanged: tuple = (),
+                    after: dict | None = None) -> None:
+        saved, self._leaving = self._leaving, regions  # the region's own blocks, what `_visible` tests against
         try:
             self._merge_views(names, paths, env, unchanged, after)
         finally:
@@ -248,10 +248,10 @@ class RegionAliasing:
         # whether another name (not merged into this one) holds this way's value there
         held = [any(m != n and m not in related for m in index.get(id(v), ())) for v, index in zip(values, holders)]
         # a candidate is this way's value, or the array it is np.asarray of, on some way
-        wanted = {id(v) for v in values} | {id(view.parent) for view in views if view is not None and view.fn is np.asarray}
-        holding = {m for v, view, index in zip(values, views, holders)
-                   for key in (id(v), id(view.parent) if view is not None and view.fn is np.asarray else None)
-                   for m in index.get(key, ())}
+        keys = [(id(v), id(view.parent) if view is not None and view.fn is np.asarray else None)
+                for v, view in zip(values, views)]
+        wanted = {key for pair in keys for key in pair}
+        holding = {m for pair, index in zip(keys, holders) for key in pair for m in index.get(key, ())}
         later = [m for m in others if m not in earlier]  # the callers' names a helper's region carries, say
         candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related and m in holding]
         candidates += [(u, [u] * len(ways)) for u in uncarried if id(u) in wanted]
@@ -320,10 +320,7 @@ class RegionAliasing:
         if not isinstance(value, Value):
             return True
         block = defining_block(value)
-        regions = getattr(self, "_leaving", None)
-        if regions is not None:
-            return block is not None and not any(is_inside(block, r) for r in regions)
-        return block is not None and is_inside(self.builder.block, block)
+        return block is not None and not any(is_inside(block, r) for r in self._leaving)
 
     def _visible_after(self, view: View) -> bool:
         """Whether `view` can be replayed after the region: its operands are not values of the
