@@ -108,7 +108,8 @@ def check_value_is_pythons(fn: Callable[..., Any], *args: Any) -> None:
     expected = fn(*fresh())
     for optimize in (True, False):
         value, _ = srcgrad.value_and_grad(fn, optimize=optimize)(*fresh())
-        assert value == expected, f"optimize={optimize}: {value!r}, Python {expected!r}"
+        same = np.array_equal(value, expected) if isinstance(expected, np.ndarray) else value == expected
+        assert same, f"optimize={optimize}: {value!r}, Python {expected!r}"
 
 
 def second_derivative_check(fn: Callable[..., Any], x: Any, seed: int = 0) -> None:

@@ -106,6 +106,11 @@ CAUGHT: dict[str, str] = {
                            "loop, is right)",
     "value_435": "wrong forward value: `for k, row in enumerate(x2): if np.sum(x2) >= 0.7: break` then `return row` "
                  "gives the last row of x2 instead of the row at the break (x2[0]); f itself returns x2[0]",
+    "value_enumerate_row_after_loop": "aliasing seed 201984: `for k, row in enumerate(x1): ...` then `row *= 0` after "
+                                      "the loop: x1 came back unchanged (the last row of an enumerate loop was no view)",
+    "value_view_after_write_on_one_path": "aliasing seed 202441: x0 written in place on one path of an `if`, then "
+                                          "`view = x0[..., ::1]; x0[0, 1] = v`: the view saw the write only where x0 "
+                                          "was the other path's alias (its replay was put under that test)",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

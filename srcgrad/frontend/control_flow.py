@@ -183,21 +183,31 @@ class ControlFlow(Conditionals):
         self.merge_views(names, [body_env] if runs else [entry, body_env], env, op.regions,
                          unchanged=tuple(n for n in names if n not in changed),
                          after={id(arg): env[n] for n, arg in zip(names, args)})
-        self.last_row(stmt, rows, entry, env)
+        self.last_row(stmt, rows, entry, body_env, env, reverse)
 
-    def last_row(self, stmt: gast.For, rows: str | None, entry: dict, env: dict) -> None:
-        """After `for row in a:` (rows of an array), `row` is `a[-1]` if the loop ran: a view of `a`
-        a later write reaches (where it is one: a run-time test, as for any integer index). Only for
-        a target unbound before the loop, which no trip leaves bound to anything else."""
-        target = stmt.target.id if isinstance(stmt.target, gast.Name) else None
+    def last_row(self, stmt: gast.For, rows: str | None, entry: dict, body_env: dict, env: dict, reverse: bool) -> None:
+        """After `for row in a:` (rows of an array; `enumerate(a)`, `reversed(a)` too), `row` is the
+        last row read, `a[-1]` (`a[0]` reversed) if the loop ran: a view of `a` a later write reaches
+        (where it is one: a run-time test, as for any integer index). A row whose index srcgrad does
+        not know (`zip` stops at the shortest) is a view it cannot follow: a write to it is refused.
+        Only for a target unbound before the loop, which no trip leaves bound to anything else."""
         aliasing = self.lowering.aliasing
-        if rows is None or target is None or target in entry or not isinstance(env.get(target), Value):
+        if rows is None or not isinstance(env.get(rows), Value) or not isinstance(body_env.get(rows), Value):
             return
-        if target in _rebound_targets(stmt.body) or not isinstance(env.get(rows), Value):
-            return
-        view = aliasing.of(env[target])
-        if view is None or view.fn is None:  # (none: the merge dropped a relation to a row of the body)
-            aliasing.record(env[target], View(env[rows], operator.getitem, [Const(-1)], {}, False))
+        rebound = _rebound_targets(stmt.body)
+        for target in [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]:
+            if target in entry or target in rebound or not isinstance(env.get(target), Value):
+                continue
+            row = aliasing.of(body_env.get(target))
+            if row is None or row.parent is not body_env[rows]:
+                continue  # not the row (enumerate's count, another zip part)
+            view = aliasing.of(env[target])
+            if view is not None and view.fn is not None:
+                continue
+            if _known_last_row(stmt, target):
+                aliasing.record(env[target], View(env[rows], operator.getitem, [Const(0 if reverse else -1)], {}, False))
+            else:
+                aliasing.record(env[target], View(env[rows], None, []))
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or
@@ -341,6 +351,18 @@ class ControlFlow(Conditionals):
         return changed
 
     # -- expressions -------------------------------------------------------------------
+
+
+def _known_last_row(stmt: gast.For, target: str) -> bool:
+    """`for target in a`, `for k, target in enumerate(a)`, through `reversed(...)`: the row is the last one."""
+    it, node = stmt.iter, stmt.target
+    while isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id in ("reversed", "enumerate"):
+        if it.func.id == "enumerate":
+            if not (isinstance(node, (gast.Tuple, gast.List)) and len(node.elts) == 2):
+                return False
+            node = node.elts[1]
+        it = it.args[0] if it.args else None
+    return isinstance(node, gast.Name) and node.id == target
 
 
 def _rebound_targets(stmts: list[gast.stmt]) -> set[str]:

@@ -63,7 +63,7 @@ class ItemWrites:
         if isinstance(outside, Free) and outside.holds_arrays:
             # Python changes the global (or closure, or default) array for every later call; the
             # adjoint, a pure function of its arguments, cannot, and would compute another value.
-            what = f"'{name}'" if name == outside.name else f"'{name}', a view of '{outside.name}',"
+            what = f"'{name}'" if name == outside.name else f"'{name}', {self._reaching(old)} '{outside.name}',"
             raise self.error(node, f"writing into {what} an array from outside {self.node.name} (a global, "
                                    "closure or default value that the write would change for every later call)",
                              f"write into a copy: {name} = {name}.copy() (or pass the array as an argument)")
@@ -113,7 +113,10 @@ class ItemWrites:
             else:
                 final[id(c)] = self.structured_if(tests[id(c)], lambda v=v, p=parent_new, c=c: self._replay(v, p, c.hint),
                                              lambda c=c: written[id(c)], node, c.hint)
-                self._replayed_if(final[id(c)], tests[id(c)])
+                if written[id(c)] is c:
+                    # new only where it is a view (else as it was): so are views of it. The written name
+                    # itself is new either way, and views of it are replayed either way.
+                    self._replayed_if(final[id(c)], tests[id(c)])
             if isinstance(final[id(c)], Value):
                 aliasing.record(final[id(c)], v.rebased(parent_new))
         if of_parameter:
@@ -182,6 +185,16 @@ class ItemWrites:
         callers' names travel as hidden names of the region: `storage_names`)."""
         block = self.builder.block
         return [ctx.env_now for ctx in self.lowering.contexts if ctx is self or ctx.builder.block is block]
+
+    def _reaching(self, value: Abstract) -> str:
+        """How `value` reaches the array at the root of its views: for certain, or on some path
+        only (a merge after a branch or loop, a view NumPy makes only sometimes)."""
+        view = self.lowering.aliasing.of(value)
+        certain = True
+        while view is not None:
+            certain = certain and view.fn is not None and view.always
+            view = self.lowering.aliasing.of(view.parent)
+        return "a view of" if certain else "which may be (a view of)"
 
     def _chain(self, value: Value) -> list[Value]:
         """The bases `value` is a view of, nearest first."""

@@ -61,6 +61,9 @@ class Lowering:
         under (views of it are replayed under the same test; see item_writes.py)."""
         self.assumed_views: dict[int, dict] = {}
         """Per loop: names unbound on entry that its body leaves as views (see item_writes.py)."""
+        self.assumed_outside: dict[int, dict] = {}
+        """Per loop: carried names some trip may leave holding an array from outside the function
+        (`x, g = g, x` with g a global): a write through them is refused from the body's start."""
         self.contexts: list[_FunctionContext] = []
         """The function bodies being lowered, outermost first (the caller of an inlined helper
         included): their live names are what a write can reach."""

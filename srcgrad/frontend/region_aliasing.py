@@ -105,6 +105,13 @@ class RegionAliasing:
             if n in args and m in args:
                 aliasing.record(args[n], view.rebased(args[m]))
                 kept.append((n, m, view))
+        outside = self.lowering.assumed_outside.setdefault(id(loop), {})
+        for n in names:
+            root = aliasing.root(entry.get(n))
+            if isinstance(root, Free) and root.holds_arrays:
+                outside.setdefault(n, root)
+            if n in outside:
+                aliasing.record(args[n], View(outside[n], None, []))  # a write to it is refused
         for n in names:
             if any(n == k for k, _, _ in kept):
                 continue
@@ -141,7 +148,13 @@ class RegionAliasing:
         starts with it so, and the first cannot read it)."""
         aliasing = self.lowering.aliasing
         assumed = self.lowering.assumed_views.setdefault(id(node), {})
+        outside = self.lowering.assumed_outside.setdefault(id(node), {})
         found = False
+        for n in names:
+            root = aliasing.root(body_env.get(n))
+            if n not in outside and isinstance(root, Free) and root.holds_arrays:
+                outside[n] = root  # the next trip starts with it so
+                found = True
         for n in names:
             view = aliasing.of(body_env.get(n))
             if n in entry or n in assumed or view is None or any(n == k for k, _, _ in kept):
@@ -205,7 +218,8 @@ class RegionAliasing:
                 values = [_at(p[n], path) for p in ways]
                 if any(aliasing.is_written(v) for v in values):
                     aliasing.note_written(_at(env.get(n), path))
-                outside = next((v for v in values if isinstance(v, Free) and v.holds_arrays), None)
+                roots = [aliasing.root(v) for v in values]  # a global reached through a view, too
+                outside = next((v for v in roots if isinstance(v, Free) and v.holds_arrays), None)
                 if outside is not None and isinstance(_at(env[n], path), Value):
                     aliasing.record(_at(env[n], path), View(outside, None, []))  # a write to it is refused
                     continue
