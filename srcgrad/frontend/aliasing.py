@@ -113,6 +113,7 @@ class Aliasing:
         self.listed: list[tuple[Value, Any, str, str]] = []
         """(storage, node, list name, item name) of each array appended to a list built at run time: the list
         holds the array itself, so a later write into it would change the list's item too."""
+        self._also: dict[int, tuple[Value, list[View]]] = {}
         self.rewritten: dict[int, bool] = {}
         """id(storage) -> whether a write changed it in place for certain (an item write), or only
         if it is an array (`h += v`)."""
@@ -147,6 +148,22 @@ class Aliasing:
     def of(self, value: Any) -> View | None:
         entry = self._views.get(id(value)) if isinstance(value, Value) else None
         return entry[1] if entry is not None and entry[0] is value else None
+
+    def also(self, value: Any) -> list[View]:
+        """The other arrays `value` may be (or view), beside its recorded view: `a if c else b` of
+        two arrays made before, a name bound to one of two in an `if`. Each is a view srcgrad cannot
+        follow (`fn` None): a write into one of them, while `value` lives, is refused."""
+        entry = self._also.get(id(value)) if isinstance(value, Value) else None
+        return entry[1] if entry is not None and entry[0] is value else []
+
+    def record_also(self, value: Value, parent: Value) -> None:
+        views = self.also(value)
+        if parent is not value and all(v.parent is not parent for v in views):
+            self._also[id(value)] = (value, [*views, View(parent, None, [])])
+
+    def forget_also(self, value: Any) -> None:
+        """`value`'s relation is known exactly after all (`frontend/control_flow.py`, `last_row`)."""
+        self._also.pop(id(value), None)
 
     def record(self, value: Value, view: View) -> None:
         """`value` is `view` of `view.parent`. Not where `view.parent` is already (a view of) `value`:

@@ -47,7 +47,13 @@ class Conditionals:
         if len(before) == 1 and not viewed:
             aliasing.record(value, View(before[0], np.asarray, [], {}, False))
         elif before or viewed:
-            aliasing.record(value, View((before + viewed)[0], None, []))  # a write through it is refused
+            first, *others = before + viewed
+            aliasing.record(value, View(first, None, []))  # a write through it is refused
+            for other in others:  # so is one into the other array (`x2 += 1` after `v = x1 if c else x2`)
+                aliasing.record_also(value, other)
+        for way in ways:
+            for view in aliasing.also(way):
+                aliasing.record_also(value, view.parent)
         return value
 
     def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t",

@@ -204,10 +204,14 @@ class ControlFlow(Conditionals):
             view = aliasing.of(env[target])
             if view is not None and view.fn is not None:
                 continue
+            aliasing.forget_also(env[target])
             if _known_last_row(stmt, target):
                 aliasing.record(env[target], View(env[rows], operator.getitem, [Const(0 if reverse else -1)], {}, False))
             else:
                 aliasing.record(env[target], View(env[rows], None, []))
+            for other, value in body_env.items():  # `r = row` in the body: the same array after the loop
+                if other != target and other not in entry and value is body_env[target] and other in env:
+                    env[other] = env[target]
 
     def iteration(self, it: gast.expr, env: dict) -> tuple:
         """What a for loop iterates over: ("static", items) to unroll, or

@@ -87,6 +87,7 @@ class ItemWrites:
         if view is not None and view.read_only:
             raise self.error(node, f"writing into '{name}', a read-only view (np.{view.fn.__name__})",
                              f"take a copy first: {name} = {name}.copy()")
+        self._check_alternatives(old, name, node, certain=in_place or view is not None)
         # The write reaches up the chain of views, to the storage's root: a new version of each base.
         chain: list[tuple[Value, View]] = []
         child, child_view = old, view
@@ -134,6 +135,40 @@ class ItemWrites:
             for other, bound in list(live.items()):
                 live[other] = self._rederived(bound, memo, node)
         env[name] = final[id(old)]
+
+    def _check_alternatives(self, old: Value, name: str, node: gast.AST, *, certain: bool) -> None:
+        """A write into an array that a live name holds (or views) on some paths only (`v = x1 if c
+        else x2`, then `x2 += 1`) is refused: where the write changes an array for certain at
+        compile time, else (`h += v`, a number perhaps) at run time if `old` is an array."""
+        aliasing = self.lowering.aliasing
+        for base in [old, *self._chain(old)]:
+            if aliasing.also(base):  # the write may reach an array srcgrad cannot tie to it
+                self._refuse_alternative(old, name, None, node, certain=certain)
+                return
+        written = {id(old), *(id(base) for base in self._chain(old))}
+        for live in self._live_envs():
+            for bound in live.values():
+                for leaf in _leaves(bound):
+                    if not isinstance(leaf, Value):
+                        continue
+                    for base in [leaf, *self._chain(leaf)]:
+                        for other in aliasing.also(base):
+                            if any(id(p) in written for p in [other.parent, *self._chain(other.parent)]):
+                                self._refuse_alternative(old, name, leaf.hint, node, certain=certain)
+                                return
+
+    def _refuse_alternative(self, old: Value, name: str, holder: str | None, node: gast.AST, *, certain: bool) -> None:
+        if holder is None:
+            message = f"a write into '{name}', which is (or views) an array from before on some paths only,"
+            hint = f"bind '{name}' to a copy where it is bound ({name} = ....copy())"
+        else:
+            message = f"a write into '{name}', which '{holder}' holds (or views) on some paths only,"
+            hint = f"bind '{holder}' to a copy where it is bound ({holder} = ....copy())"
+        if certain:
+            raise self.error(node, message, hint)
+        loc = self.parsed.loc(node)
+        self.call_op(check_not_array, [old, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
+                     {}, "shared", view=False)
 
     def check_unlisted(self, old: Value, name: str, node: gast.AST, *, certain: bool) -> None:
         """A write into an array a run-time list holds (`xs.append(a)` then `a[0] = v`) would change
@@ -214,7 +249,8 @@ class ItemWrites:
                 for leaf in _leaves(bound):
                     if leaf is value:
                         count += 1
-                    elif isinstance(leaf, Value) and aliasing.of(leaf) is not None and value in self._chain(leaf):
+                    elif isinstance(leaf, Value) and any(value is base or any(value is a.parent for a in aliasing.also(base))
+                                                         for base in [leaf, *self._chain(leaf)]):
                         views = True
         return count > 1, views
 

@@ -122,10 +122,11 @@ class RegionAliasing:
             if not isinstance(value, Value):
                 continue
             view = aliasing.of(value)
-            for m in names:
-                if m == n or not (entry.get(m) is value and names.index(m) < names.index(n)
-                                  or view is not None and view.parent is entry.get(m)):
-                    continue
+            # the same array as an earlier name first: two names of one array stay one array, whatever
+            # that array views (each a view of its parent alone would part where the view test fails)
+            same = [m for m in names[:names.index(n)] if entry.get(m) is value]
+            parents = [m for m in names if m != n and view is not None and view.parent is entry.get(m)]
+            for m in same + parents:
                 if n in rebound or m in rebound:
                     # A view on the first trip; after a rebinding, perhaps not: the run-time test
                     # decides (every recorded view is a real view in the adjoint, so it can).
@@ -208,8 +209,11 @@ class RegionAliasing:
         for p in paths:
             index = holders[id(p)] = {}
             for m, bound in p.items():
+                if m not in env:
+                    continue  # a name of the path's own, dead after the region
                 for leaf in _leaves(bound):
                     index.setdefault(id(leaf), []).append(m)
+        merged_slots: list[tuple] = []
         for i, n in enumerate(names):
             if n in unchanged:
                 continue  # bound again to its value from before the loop (ControlFlow.loop_results)
@@ -232,11 +236,42 @@ class RegionAliasing:
                                                [holders[id(p)] for p in ways])
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
-                elif merged is not None and isinstance(_at(env[n], path), Value):
+                    continue
+                if merged is not None and isinstance(_at(env[n], path), Value):
                     if not self._visible(merged.parent):
                         merged = self._outside_base(merged, after)
                     if merged is not None:
                         aliasing.record(_at(env[n], path), merged)
+                if isinstance(_at(env[n], path), Value):
+                    merged_slots.append((_at(env[n], path), n, ways, values))
+        for mine, n, ways, values in merged_slots:  # once every relation is known (a chain may pass a later name)
+            self._note_alternatives(mine, n, ways, values, names, env, after)
+
+    def _note_alternatives(self, mine: Value, n: str, ways: list[dict], values: list, names: list[str], env: dict,
+                           after: dict) -> None:
+        """The arrays from before the region that `mine` may be (or view) on some way, beside the
+        one its recorded relation follows: a write into one of them is refused while it lives
+        (`if c: v = x1 else: v = x2`, then `x2 += 1`). An array a carried name holds on that way is
+        that name's array after the region."""
+        aliasing = self.lowering.aliasing
+        covered = {id(mine)}
+        parent: Any = mine
+        while (view := aliasing.of(parent)) is not None:
+            parent = view.parent
+            covered.add(id(parent))
+        # only an array a live name reaches can be written later (a parameter's array a rebound name
+        # held is not: the adjoint writes a copy of it, never it)
+        live = {id(aliasing.root(leaf)) for e in self._live_envs() for m, b in e.items() if m != n for leaf in _leaves(b)}
+        for way, v in zip(ways, values):
+            for storage in [v, *(a.parent for a in aliasing.also(v))]:
+                root = aliasing.root(storage)
+                if isinstance(root, Value) and not self._visible(root):
+                    root = after.get(id(root))  # a loop body's argument: that name after the loop
+                holders = [m for m in names if m != n and way.get(m) is root and isinstance(env.get(m), Value)]
+                for array in [aliasing.root(env[m]) for m in holders] or [root]:
+                    if isinstance(array, Value) and id(array) not in covered and id(array) in live:
+                        covered.add(id(array))
+                        aliasing.record_also(mine, array)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
                          env: dict, uncarried: list[Value], holders: list[dict]) -> Value | View | None:
@@ -304,12 +339,14 @@ class RegionAliasing:
         the arrays those are views of (`v = x[None]` keeps `x`'s array alive after `x` is rebound)."""
         found: dict[int, Value] = {}
         aliasing = self.lowering.aliasing
-        for m, bound in env.items():
-            if m not in names:
-                for leaf in _leaves(bound):
-                    for value in (leaf, aliasing.root(leaf)):
-                        if isinstance(value, Value):
-                            found.setdefault(id(value), value)
+        # the callers' names, while this is an inlined helper, too: `h(x)` whose `if` rebinds its
+        # parameter on one path leaves it the caller's x on the other
+        outer = [v for ctx in self.lowering.contexts if ctx is not self for v in ctx.env_now.values()]
+        for bound in [b for m, b in env.items() if m not in names] + outer:
+            for leaf in _leaves(bound):
+                for value in (leaf, aliasing.root(leaf)):
+                    if isinstance(value, Value):
+                        found.setdefault(id(value), value)
         return list(found.values())
 
     def _outside_base(self, merged: View, after: dict) -> View | None:
