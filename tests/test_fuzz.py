@@ -111,6 +111,9 @@ CAUGHT: dict[str, str] = {
     "value_view_after_write_on_one_path": "aliasing seed 202441: x0 written in place on one path of an `if`, then "
                                           "`view = x0[..., ::1]; x0[0, 1] = v`: the view saw the write only where x0 "
                                           "was the other path's alias (its replay was put under that test)",
+    "value_numpy_scalar_augmented_in_a_loop": "aliasing seed 206668: `v8 = (x1 > 0.24).mean(); v12 = v8` then "
+                                              "`v8 *= row` in a row loop: v12 followed v8 (a NumPy scalar is rebound "
+                                              "by `*=`, not written; the run-time view test took one for an array)",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

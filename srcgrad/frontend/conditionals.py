@@ -37,20 +37,19 @@ class Conditionals:
         if ways[0] is ways[1]:
             return ways[0]
         aliasing = self.lowering.aliasing
-        outside = next((v for v in ways if isinstance(v, Free) and v.holds_arrays), None)
-        if outside is not None:  # a global (or closure, or default) array on one way: a write to it is refused
-            aliasing.record(value, View(outside, None, []))
-            return value
         regions = value.owner.regions if isinstance(value.owner, Op) else []
         before = [v for v in ways if isinstance(v, Value) and not any(is_inside(defining_block(v), r) for r in regions)]
         viewed = [aliasing.of(v).parent for v in ways if isinstance(v, Value) and v not in before and aliasing.of(v)]
-        if len(before) == 1 and not viewed:
+        # a global (or closure, or default) array on one way: a write through the value is refused
+        outside = [v for v in ways if isinstance(v, Free) and v.holds_arrays]
+        if len(before) == 1 and not viewed and not outside:
             aliasing.record(value, View(before[0], np.asarray, [], {}, False))
-        elif before or viewed:
-            first, *others = before + viewed
+        elif before or viewed or outside:
+            first, *others = outside + before + viewed
             aliasing.record(value, View(first, None, []))  # a write through it is refused
             for other in others:  # so is one into the other array (`x2 += 1` after `v = x1 if c else x2`)
-                aliasing.record_also(value, other)
+                if isinstance(other, Value):
+                    aliasing.record_also(value, other)
         for way in ways:
             for view in aliasing.also(way):
                 aliasing.record_also(value, view.parent)

@@ -65,8 +65,6 @@ def is_view_of(v: Any, base: Any) -> bool:
                 "`for r in xs`), which the adjoint's list would not see: write into a copy "
                 "(`r = r.copy()`), or build a new list"
             )
-    if v is base and isinstance(v, np.generic):
-        return True  # a 0-d array's new version: NumPy arithmetic on 0-d arrays gives scalars
     return isinstance(v, np.ndarray) and isinstance(base, np.ndarray) and np.may_share_memory(v, base)
 
 
