@@ -140,3 +140,18 @@ def appended_in_a_loop_written_after(x):
 def test_a_write_after_a_loop_into_the_array_it_appended_is_refused():
     with pytest.raises(srcgrad.SrcgradError, match=r"writing into 'h', an array the list 'xs' holds \(xs.append"):
         srcgrad.grad(appended_in_a_loop_written_after)(np.array([0.5, -1.0]))
+
+
+def tuple_item_named_twice_in_a_loop(x0):
+    v0 = x0
+    t3 = (x0, np.square(x0))  # holds x0's array itself, which v0 names too
+    for i4 in range(1):
+        x0 += v0
+        v0[:, 0] = np.min(t3)  # (aliasing seed 209322: t3 did not see `x0 += v0`)
+        v0 = v0
+    return v0
+
+
+def test_a_write_through_a_second_name_of_an_array_a_loop_carried_tuple_holds_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'v0', an array the list or tuple 't3' holds"):
+        srcgrad.grad(tuple_item_named_twice_in_a_loop)(np.array([[-0.11], [-1.24]]))

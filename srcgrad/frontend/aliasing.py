@@ -120,7 +120,9 @@ class Aliasing:
 
     def storage(self, value: Any) -> Any:
         """The first version of `value`'s storage: the same for every version a write makes."""
-        value = self.root(value)
+        return self._first_version(self.root(value))
+
+    def _first_version(self, value: Any) -> Any:
         entry = self._origin.get(id(value)) if isinstance(value, Value) else None
         return entry[1] if entry is not None and entry[0] is value else value
 
@@ -132,8 +134,14 @@ class Aliasing:
             self.rewritten[id(storage)] = certain or self.rewritten.get(id(storage), False)
 
     def listed_entry(self, value: Any) -> tuple | None:
-        storage = self.storage(value)
-        return next((e for e in self.listed if e[0] is storage), None)
+        """The list entry holding `value`'s array, or one it views (a name a loop found to be
+        another's array after the list was noted is a view of that one now)."""
+        versions = []
+        while value is not None:
+            versions.append(self._first_version(value))
+            view = self.of(value)
+            value = view.parent if view is not None else None
+        return next((e for e in self.listed if any(e[0] is v for v in versions)), None)
 
     def note_written(self, value: Any) -> None:
         """`value` is a version of a parameter's array that an in-place write made: a new array in

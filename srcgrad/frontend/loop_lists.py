@@ -44,11 +44,14 @@ class LoopLists:
         array it holds would not reach its item, so such a write is refused, as for a list built at run
         time (item_writes.check_unlisted). The body's own name for such an array is held too."""
         aliasing = self.lowering.aliasing
-        arg_of = {id(env[m]): arg for m, arg in zip(names, args) if isinstance(env.get(m), Value)}
+        args_of: dict[int, list[Value]] = {}  # every carried name holding the array: `v = x` names it twice
+        for m, arg in zip(names, args):
+            if isinstance(env.get(m), Value):
+                args_of.setdefault(id(env[m]), []).append(arg)
         for n in names:
             if isinstance(env.get(n), Seq):
                 for leaf in _leaves(env[n]):
-                    for held in (leaf, arg_of.get(id(leaf))):
+                    for held in (leaf, *args_of.get(id(leaf), ())):
                         if isinstance(held, Value):
                             aliasing.listed.append((aliasing.storage(held), node, n, leaf.hint))
 

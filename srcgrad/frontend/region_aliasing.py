@@ -39,6 +39,7 @@ class RegionAliasing:
                     written.add(n.value.id)
                 elif isinstance(n, gast.Call) and self._may_write_arguments(n.func, env):
                     written.update(a.id for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, gast.Name))
+        written |= _flowing_into(stmts, written)  # `x, v = v, x` in a loop: v holds x's array next
         if written & set(targets):
             written.update(n for n in env if n.startswith(".iter"))
         aliasing = self.lowering.aliasing
@@ -267,6 +268,8 @@ class RegionAliasing:
                 root = aliasing.root(storage)
                 if isinstance(root, Value) and not self._visible(root):
                     root = after.get(id(root))  # a loop body's argument: that name after the loop
+                if not isinstance(root, Value):
+                    continue  # an array of the region's own, or from outside the function
                 holders = [m for m in names if m != n and way.get(m) is root and isinstance(env.get(m), Value)]
                 for array in [aliasing.root(env[m]) for m in holders] or [root]:
                     if isinstance(array, Value) and id(array) not in covered and id(array) in live:
@@ -428,6 +431,55 @@ class _Uncarried(Exception):
     def __init__(self, names: list[str], again: bool = False):
         super().__init__(names)
         self.names, self.again = names, again
+
+
+_VIEW_FUNCTIONS = {"asarray", "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims",
+                   "atleast_1d", "atleast_2d", "atleast_3d", "split", "array_split", "broadcast_to", "diagonal"}
+
+
+def _flowing_into(stmts: list[gast.stmt], written: set[str]) -> set[str]:
+    """The names whose arrays may reach a name of `written` through the region's assignments (a
+    name, an item, an attribute, a method's or a view function's result: what may be a view),
+    transitively: a write through the written name may reach their arrays."""
+    edges: dict[str, set[str]] = {}
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Assign):
+                for target in node.targets:
+                    for name, sources in _assigned_sources(target, node.value):
+                        edges.setdefault(name, set()).update(sources)
+    found, todo = set(), list(written)
+    while todo:
+        for source in edges.get(todo.pop(), ()):
+            if source not in found and source not in written:
+                found.add(source)
+                todo.append(source)
+    return found
+
+
+def _assigned_sources(target: gast.expr, value: gast.expr) -> list[tuple[str, set[str]]]:
+    if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
+            and len(target.elts) == len(value.elts):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _assigned_sources(t, v)]
+    sources = _view_sources(value)
+    return [(n.id, sources) for n in gast.walk(target) if isinstance(n, gast.Name)]
+
+
+def _view_sources(expr: gast.expr) -> set[str]:
+    """The names whose array `expr` may be, or view."""
+    if isinstance(expr, gast.Name):
+        return {expr.id}
+    if isinstance(expr, (gast.Subscript, gast.Attribute, gast.Starred)):
+        return _view_sources(expr.value)
+    if isinstance(expr, gast.IfExp):
+        return _view_sources(expr.body) | _view_sources(expr.orelse)
+    if isinstance(expr, (gast.Tuple, gast.List)):
+        return {n for e in expr.elts for n in _view_sources(e)}
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
+        if isinstance(expr.func.value, gast.Name) and expr.func.attr in _VIEW_FUNCTIONS and expr.args:
+            return _view_sources(expr.args[0])  # np.reshape(a, ...)
+        return _view_sources(expr.func.value)  # a.reshape(...), a.T.copy() (a method may give a view)
+    return set()
 
 
 def _rebound_names(stmts: list[gast.stmt]) -> set[str]:
