@@ -12,7 +12,7 @@ import gast
 
 from ..ir import Value
 from .item_writes import _leaves
-from .region_aliasing import _rebound_names
+from .name_flow import rebound_names
 from .resolve import Abstract, Seq
 
 
@@ -25,7 +25,7 @@ class LoopLists:
         list holds those names' arrays as they are (`xs = [y]`, then `y[0] = v` in the loop: `xs[0]`
         sees it), where carried as one opaque value it would not. Returns the names still carried, and
         for each linked list its items as names (`_relink` binds them)."""
-        rebound = _rebound_names(stmts)
+        rebound = rebound_names(stmts)
         grown = {n.func.value.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Call)
                  and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)}
         owner = {id(env[m]): m for m in names if isinstance(env.get(m), Value) and m not in rebound}

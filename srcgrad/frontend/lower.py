@@ -30,6 +30,7 @@ from .control_flow import ControlFlow
 from .expressions import BINARY, Expressions
 from .item_writes import ItemWrites
 from .loop_lists import LoopLists
+from .loop_views import LoopViews
 from .region_aliasing import RegionAliasing
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
 from .source import ParsedFunction, parse_function, unwrap
@@ -136,7 +137,7 @@ class Lowering:
         return UnsupportedSyntaxError(f"{what} is not supported", loc, hint=instead)
 
 
-class _FunctionContext(Expressions, ItemWrites, RegionAliasing, LoopLists, ControlFlow, Calls):
+class _FunctionContext(Expressions, ItemWrites, RegionAliasing, LoopViews, LoopLists, ControlFlow, Calls):
     """Lowering state for one Python function body (the top one or an inlined one)."""
 
     def __init__(self, lowering: Lowering, parsed: ParsedFunction, scope: Scope, node: gast.AST, outer_env: dict | None = None):

@@ -1,13 +1,12 @@
 """Writes across `if` and loop boundaries: which names a region must carry because an in-place
 write inside it reaches them (this function's, hidden ones for rows sources and orphaned bases, and
-its callers' while it is an inlined helper), which carried names stay views of others through the
-region, and lowering a region again when a write reached a name it did not carry."""
+its callers' while it is an inlined helper), and which names stay views of others, or may be one of
+several arrays, after it (views through a loop's trips: frontend/loop_views.py)."""
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import gast
 import numpy as np
@@ -18,6 +17,7 @@ from ..ir.nodes import defining_block, is_inside
 from .aliasing import View
 from .calls import _is_library as is_library
 from .item_writes import _leaves
+from .name_flow import flowing_into, rebound_names
 from .resolve import Abstract, LocalFunction, Seq, Static, resolve_free
 from .source import parse_function
 
@@ -39,7 +39,7 @@ class RegionAliasing:
                     written.add(n.value.id)
                 elif isinstance(n, gast.Call) and self._may_write_arguments(n.func, env):
                     written.update(a.id for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, gast.Name))
-        written |= _flowing_into(stmts, written)  # `x, v = v, x` in a loop: v holds x's array next
+        written |= flowing_into(stmts, written)  # `x, v = v, x` in a loop: v holds x's array next
         if written & set(targets):
             written.update(n for n in env if n.startswith(".iter"))
         aliasing = self.lowering.aliasing
@@ -48,7 +48,7 @@ class RegionAliasing:
         # A caller's name for an array this region writes, or rebinds (`a0 = a0` keeps the array, and
         # a write after the region reaches the caller through it), travels through the region hidden.
         reach = dict(roots)
-        reach.update({id(aliasing.root(leaf)): aliasing.root(leaf) for w in _rebound_names(stmts) if w in env
+        reach.update({id(aliasing.root(leaf)): aliasing.root(leaf) for w in rebound_names(stmts) if w in env
                       for leaf in _leaves(env[w]) if isinstance(leaf, Value)})
         for i, ctx in enumerate(self.lowering.contexts):
             if ctx is self or ctx.builder.block is not self.builder.block:
@@ -56,7 +56,7 @@ class RegionAliasing:
             for other, bound in ctx.env_now.items():
                 if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in reach for leaf in _leaves(bound)):
                     env[f".outer{i}:{other}"] = bound  # a caller's name the region's writes reach
-        rebound = _rebound_names(stmts)  # a name rebound in the region may not hold its array after it
+        rebound = rebound_names(stmts)  # a name rebound in the region may not hold its array after it
         bound_values = {id(leaf) for name, bound in env.items() if name not in rebound for leaf in _leaves(bound)}
         for leaf in [leaf for bound in list(env.values()) for leaf in _leaves(bound)]:
             if not isinstance(leaf, Value) or id(aliasing.root(leaf)) not in roots:
@@ -91,102 +91,6 @@ class RegionAliasing:
             return False
         return any(isinstance(n, gast.AugAssign) or isinstance(n, gast.Call)
                    or (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) for n in gast.walk(node))
-
-    def carry_views(self, names: list[str], entry: dict, body_env: dict, args: dict, loop: gast.AST) -> list:
-        """Inside a loop body, a carried name that was a view of (or the same value as) another carried
-        name on entry is so again, if neither is rebound in the body; so is one unbound on entry that
-        an earlier lowering of the body found to end as a view. Returns what to check at its end."""
-        aliasing = self.lowering.aliasing
-        rebound = _rebound_names(loop.body)
-        kept = []
-        for n, assumption in self.lowering.assumed_views.get(id(loop), {}).items():
-            if assumption is None:
-                continue  # assumed once, and it did not hold
-            m, view = assumption
-            if n in args and m in args:
-                aliasing.record(args[n], view.rebased(args[m]))
-                kept.append((n, m, view))
-        outside = self.lowering.assumed_outside.setdefault(id(loop), {})
-        for n in names:
-            root = aliasing.root(entry.get(n))
-            if isinstance(root, Free) and root.holds_arrays:
-                outside.setdefault(n, root)
-            if n in outside:
-                aliasing.record(args[n], View(outside[n], None, []))  # a write to it is refused
-        for n in names:
-            if any(n == k for k, _, _ in kept):
-                continue
-            if n in entry and (aliasing.is_written(aliasing.root(entry[n]))
-                               or self.lowering.is_parameter(aliasing.root(entry[n]))):
-                aliasing.note_written(args[n])  # a version of a parameter some trip may have written
-            value = entry.get(n)
-            if not isinstance(value, Value):
-                continue
-            view = aliasing.of(value)
-            # the same array as an earlier name first: two names of one array stay one array, whatever
-            # that array views (each a view of its parent alone would part where the view test fails)
-            same = [m for m in names[:names.index(n)] if entry.get(m) is value]
-            parents = [m for m in names if m != n and view is not None and view.parent is entry.get(m)]
-            for m in same + parents:
-                if n in rebound or m in rebound:
-                    # A view on the first trip; after a rebinding, perhaps not: the run-time test
-                    # decides (every recorded view is a real view in the adjoint, so it can).
-                    like = View(args[m], np.asarray, [], {}, False) if view is None or view.parent is not entry.get(m) \
-                        else replace(view.rebased(args[m]), always=False)
-                    aliasing.record(args[n], like)
-                elif entry.get(m) is value:
-                    body_env[n] = args[m]
-                    kept.append((n, m, None))
-                else:
-                    aliasing.record(args[n], view.rebased(args[m]))
-                    kept.append((n, m, view))
-                break
-        return kept
-
-    def check_carried_views(self, kept: list, names: list[str], entry: dict, body_env: dict,
-                            node: gast.AST) -> None:
-        """At a loop body's end: what the body start assumed holds; a name unbound on entry that ends
-        as a view of another carried name is lowered again assuming it (each trip but the first
-        starts with it so, and the first cannot read it)."""
-        aliasing = self.lowering.aliasing
-        assumed = self.lowering.assumed_views.setdefault(id(node), {})
-        outside = self.lowering.assumed_outside.setdefault(id(node), {})
-        found = False
-        for n in names:
-            root = aliasing.root(body_env.get(n))
-            if n not in outside and isinstance(root, Free) and root.holds_arrays:
-                outside[n] = root  # the next trip starts with it so
-                found = True
-        for n in names:
-            view = aliasing.of(body_env.get(n))
-            if n in entry or n in assumed or view is None or any(n == k for k, _, _ in kept):
-                continue
-            if view.fn is None and view.candidate is not None and view.candidate[0] in names:
-                parent, view = view.candidate
-            elif view.fn is not None:
-                parent = next((m for m in names if m != n and body_env.get(m) is view.parent), None)
-            else:
-                continue
-            loop_body = self.builder.block
-            if parent is not None and all(not isinstance(a, Value) or not is_inside(defining_block(a), loop_body)
-                                          for a in [*view.args, *view.kwargs.values()]):
-                assumed[n] = (parent, view)
-                found = True
-        if found:
-            raise _Uncarried([], again=True)
-        for n, m, view in kept:
-            value, parent = body_env.get(n), body_env.get(m)
-            if view is None:
-                held = value is parent
-            else:
-                now = aliasing.of(value)
-                held = now is not None and now.parent is parent and now.same_as(view)
-            if not held and assumed.get(n) is not None:
-                assumed[n] = None  # lower the body again without assuming it
-                raise _Uncarried([], again=True)
-            if not held:
-                raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
-                                 f"take a copy before the loop: {n} = {n}.copy()")
 
     def merge_views(self, names: list[str], paths: list[dict], env: dict, regions: list, unchanged: tuple = (),
                     after: dict | None = None) -> None:
@@ -380,114 +284,6 @@ class RegionAliasing:
         """Whether `view` can be replayed after the region: its operands are not values of the
         region's own (a loop's index, say)."""
         return all(self._visible(a) for a in [*view.args, *view.kwargs.values()])
-
-    def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
-        """A write inside a region reached a name the region does not carry (through a view made
-        inside it): lower the region again, carrying it (`retrying`)."""
-        missed = [n for n, value in before.items() if n not in names and not n.startswith((".iter", ".outer"))
-                  and any(n in p and p[n] is not value and not isinstance(p[n], LocalFunction) for p in paths)]
-        if missed:
-            raise _Uncarried(missed)
-
-    def return_outer_names(self, env: dict) -> None:
-        """After a region: the callers' names it carried (hidden) are theirs again, once lowering is
-        back in their block."""
-        for key in [k for k in env if k.startswith(".outer")]:
-            index, name = key[len(".outer"):].split(":", 1)
-            ctx = self.lowering.contexts[int(index)]
-            if ctx.builder.block is self.builder.block:
-                ctx.env_now[name] = env.pop(key)
-
-    def retrying(self, env: dict, node: gast.AST, lower: Callable[[list[str]], None]) -> None:
-        """Lower a region; if a write inside it reached names it did not carry, lower it again
-        carrying them too, from the same state (the failed attempt's ops are dropped)."""
-        extra: list[str] = []
-        while True:
-            saved = (dict(env), {k: list(v) for k, v in self.lowering.bindings.items()}, self.builder,
-                     self.builder.block, len(self.builder.block.ops), self.env_now, self.builder.loc)
-            try:
-                lower(extra)
-                self.return_outer_names(env)
-                return
-            except _Uncarried as missed:
-                new = [n for n in missed.names if n not in extra]
-                again = missed.again
-                env.clear()
-                env.update(saved[0])
-                self.lowering.bindings.clear()
-                self.lowering.bindings.update(saved[1])
-                self.builder, self.env_now = saved[2], saved[5]
-                self.builder.loc = saved[6]
-                del saved[3].ops[saved[4]:]
-                if not new and not again:
-                    raise self.error(node, f"a write inside this block that reaches '{missed.names[0]}' "
-                                           "through another name", f"copy '{missed.names[0]}' before the block")
-                extra += new
-
-
-class _Uncarried(Exception):
-    """A region's write reached names it does not carry (caught by `retrying`)."""
-
-    def __init__(self, names: list[str], again: bool = False):
-        super().__init__(names)
-        self.names, self.again = names, again
-
-
-_VIEW_FUNCTIONS = {"asarray", "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims",
-                   "atleast_1d", "atleast_2d", "atleast_3d", "split", "array_split", "broadcast_to", "diagonal"}
-
-
-def _flowing_into(stmts: list[gast.stmt], written: set[str]) -> set[str]:
-    """The names whose arrays may reach a name of `written` through the region's assignments (a
-    name, an item, an attribute, a method's or a view function's result: what may be a view),
-    transitively: a write through the written name may reach their arrays."""
-    edges: dict[str, set[str]] = {}
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Assign):
-                for target in node.targets:
-                    for name, sources in _assigned_sources(target, node.value):
-                        edges.setdefault(name, set()).update(sources)
-    found, todo = set(), list(written)
-    while todo:
-        for source in edges.get(todo.pop(), ()):
-            if source not in found and source not in written:
-                found.add(source)
-                todo.append(source)
-    return found
-
-
-def _assigned_sources(target: gast.expr, value: gast.expr) -> list[tuple[str, set[str]]]:
-    if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List)) \
-            and len(target.elts) == len(value.elts):
-        return [pair for t, v in zip(target.elts, value.elts) for pair in _assigned_sources(t, v)]
-    sources = _view_sources(value)
-    return [(n.id, sources) for n in gast.walk(target) if isinstance(n, gast.Name)]
-
-
-def _view_sources(expr: gast.expr) -> set[str]:
-    """The names whose array `expr` may be, or view."""
-    if isinstance(expr, gast.Name):
-        return {expr.id}
-    if isinstance(expr, (gast.Subscript, gast.Attribute, gast.Starred)):
-        return _view_sources(expr.value)
-    if isinstance(expr, gast.IfExp):
-        return _view_sources(expr.body) | _view_sources(expr.orelse)
-    if isinstance(expr, (gast.Tuple, gast.List)):
-        return {n for e in expr.elts for n in _view_sources(e)}
-    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
-        if isinstance(expr.func.value, gast.Name) and expr.func.attr in _VIEW_FUNCTIONS and expr.args:
-            return _view_sources(expr.args[0])  # np.reshape(a, ...)
-        return _view_sources(expr.func.value)  # a.reshape(...), a.T.copy() (a method may give a view)
-    return set()
-
-
-def _rebound_names(stmts: list[gast.stmt]) -> set[str]:
-    """Names bound anew in `stmts` (by `=`, unpacking, a for target), not by `op=` or an item write."""
-    augmented = {id(n.target) for s in stmts for n in gast.walk(s) if isinstance(n, gast.AugAssign)}
-    return {n.id for s in stmts for n in gast.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and id(n) not in augmented}
-
 
 def _same_array(v: Abstract, view: View | None, target: Abstract) -> bool:
     """`v` is `target`, or `np.asarray` of it where NumPy decides at run time."""
