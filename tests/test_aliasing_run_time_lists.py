@@ -155,3 +155,17 @@ def tuple_item_named_twice_in_a_loop(x0):
 def test_a_write_through_a_second_name_of_an_array_a_loop_carried_tuple_holds_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'v0', an array the list or tuple 't3' holds"):
         srcgrad.grad(tuple_item_named_twice_in_a_loop)(np.array([[-0.11], [-1.24]]))
+
+
+def appended_then_rows_written(x0, x1):
+    xs = [x1]
+    for i in range(4):
+        xs.append(x1)  # the list holds x1's array itself, five times
+    for row in x1:
+        row[0] = x0[1]  # (aliasing seed 213003: the list's items did not see this)
+    return xs
+
+
+def test_a_row_write_into_an_array_a_run_time_list_holds_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'row', an array the list (or tuple )?'xs' holds"):
+        srcgrad.grad(appended_then_rows_written, wrt=(0, 1))(np.ones(3), np.ones((2, 1)))

@@ -38,6 +38,10 @@ class LoopViews:
                 kept.append((n, m, view))
         outside = self.lowering.assumed_outside.setdefault(id(loop), {})
         for n in names:
+            held = aliasing.listed_entry(entry.get(n))
+            if held is not None:  # an array a run-time list holds is held by it inside the loop too
+                aliasing.listed.append((args[n], *held[1:]))
+        for n in names:
             root = aliasing.root(entry.get(n))
             if isinstance(root, Free) and root.holds_arrays:
                 outside.setdefault(n, root)
