@@ -106,3 +106,35 @@ def helper_parameter_rebound_on_one_path(x0, x1):
 def test_values_and_gradients_are_pythons(fn, args):
     check_value_is_pythons(fn, *args)
     check(fn, args, wrt=(0,))
+
+
+def halve_after_a_skipping_while(a0):
+    while np.mean(a0) > 0.45:
+        if np.sum(TABLE) < 0.14:
+            continue
+        a0 = np.min(a0)  # a number, on trips that get here
+    a0 *= 0.5  # the caller's array where the loop left a0 as it was (aliasing seed 213381)
+
+
+def halve_after_a_loop_that_runs(a0):
+    for i in range(2):
+        if np.sum(TABLE) > 10.0:
+            a0 = np.min(a0)
+    a0 *= 0.5  # the loop runs, and leaves a0 the caller's array on every trip
+
+
+def while_helper_writes_the_argument(x0, x1):
+    halve_after_a_skipping_while(x1)
+    return x1 * x0
+
+
+def for_helper_writes_the_argument(x0, x1):
+    halve_after_a_loop_that_runs(x1)
+    return x1 * x0
+
+
+@pytest.mark.parametrize("fn", [while_helper_writes_the_argument, for_helper_writes_the_argument])
+def test_a_loop_that_may_leave_a_parameter_as_it_was_passes_writes_on(fn):
+    args = (np.array([1.5, -0.5]), np.array([-0.248, 0.465]))
+    check_value_is_pythons(fn, *args)
+    check(fn, args, wrt=(0, 1))

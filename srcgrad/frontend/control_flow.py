@@ -182,7 +182,7 @@ class ControlFlow(Conditionals):
             and step.value != 0 and len(range(start.value, stop.value, step.value)) > 0
         self.merge_views(names, [body_env] if runs else [entry, body_env], env, op.regions,
                          unchanged=tuple(n for n in names if n not in changed),
-                         after={id(arg): env[n] for n, arg in zip(names, args)})
+                         after={id(arg): env[n] for n, arg in zip(names, args)}, entry=entry if runs else None)
         self.last_row(stmt, rows, entry, body_env, env, reverse)
 
     def last_row(self, stmt: gast.For, rows: str | None, entry: dict, body_env: dict, env: dict, reverse: bool) -> None:

@@ -93,15 +93,16 @@ class RegionAliasing:
                    or (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)) for n in gast.walk(node))
 
     def merge_views(self, names: list[str], paths: list[dict], env: dict, regions: list, unchanged: tuple = (),
-                    after: dict | None = None) -> None:
+                    after: dict | None = None, entry: dict | None = None) -> None:
+        """`entry`: for a loop that surely runs (`paths` its body only), the names on entry."""
         saved, self._leaving = self._leaving, regions  # the region's own blocks, what `_visible` tests against
         try:
-            self._merge_views(names, paths, env, unchanged, after)
+            self._merge_views(names, paths, env, unchanged, after, entry)
         finally:
             self._leaving = saved
 
     def _merge_views(self, names: list[str], paths: list[dict], env: dict, unchanged: tuple,
-                     after: dict | None) -> None:
+                     after: dict | None, entry: dict | None) -> None:
         """After an `if` or a loop (`paths`: the names as bound at the end of each way through it),
         a name — or an item of a tuple or list a name holds — that is on every path the same value as
         another carried name, or the same view of it, is so after it too (the same value perhaps, where
@@ -111,7 +112,7 @@ class RegionAliasing:
         after = after or {}  # id(a loop body's argument) -> that name's value after the loop
         uncarried = self._uncarried_values(names, env)  # the loop below rebinds carried names only
         holders: dict[int, dict[int, list[str]]] = {}  # per path: id(array) -> the names holding it there
-        for p in paths:
+        for p in paths + ([entry] if entry is not None else []):
             index = holders[id(p)] = {}
             for m, bound in p.items():
                 if m not in env:
@@ -125,6 +126,8 @@ class RegionAliasing:
             for path in _leaf_paths(env.get(n)):
                 ways = [p for p in paths if n in p]  # where n is unbound, Python would fail reading it after
                 values = [_at(p[n], path) for p in ways]
+                if entry is not None and not path and n in entry and any(self._keeps_own(v, env[n], after) for v in values):
+                    ways, values = ways + [entry], values + [entry[n]]  # some trip may leave it as it was
                 if any(aliasing.is_written(v) for v in values):
                     aliasing.note_written(_at(env.get(n), path))
                 roots = [aliasing.root(v) for v in values]  # a global reached through a view, too
@@ -138,7 +141,7 @@ class RegionAliasing:
                         or not any(isinstance(v, Value) for v in values):
                     continue
                 merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried,
-                                               [holders[id(p)] for p in ways])
+                                               [holders[id(p)] for p in ways], after)
                 if isinstance(merged, Value):
                     env[n] = _with_leaf(env[n], path, merged)
                     continue
@@ -181,7 +184,7 @@ class RegionAliasing:
                         aliasing.record_also(mine, array)
 
     def _merged_relation(self, n: str, path: tuple, names: list[str], i: int, ways: list[dict], values: list,
-                         env: dict, uncarried: list[Value], holders: list[dict]) -> Value | View | None:
+                         env: dict, uncarried: list[Value], holders: list[dict], after: dict) -> Value | View | None:
         """What one merged slot is: another name's merged value, a view of one, or neither (None).
         `holders`: per way, the names holding each array there (by id)."""
         aliasing = self.lowering.aliasing
@@ -192,6 +195,10 @@ class RegionAliasing:
         if same is not None:
             return env[same]
         views = [aliasing.of(v) for v in values]
+        # A loop body that leaves n its own array on some trips (`if c: a = np.min(a)`, a maybe-view of
+        # n's argument) leaves it, where not new, what it was on entry: another way covers that.
+        own = [not path and len(ways) > 1 and self._keeps_own(v, env[n], after) for v in values]
+        views = [None if o else view for view, o in zip(views, own)]
         # The same array as another name on some paths, where known, a run-time identity elsewhere
         # (`h += v` of a maybe-number), or an array of its own: `y = x; if c: x = x * 2` leaves x
         # the array y holds only when c is false, which the adjoint tests when x is written.
@@ -202,7 +209,8 @@ class RegionAliasing:
         # `a`'s rows carries `a` and its hidden rows source, one array)
         related |= {m for m in names if m != n and not path and all(p.get(m) is v for p, v in zip(ways, values))}
         # whether another name (not merged into this one) holds this way's value there
-        held = [any(m != n and m not in related for m in index.get(id(v), ())) for v, index in zip(values, holders)]
+        held = [not o and any(m != n and m not in related for m in index.get(id(v), ()))
+                for v, index, o in zip(values, holders, own)]
         # a candidate is this way's value, or the array it is np.asarray of, on some way
         keys = [(id(v), id(view.parent) if view is not None and view.fn is np.asarray else None)
                 for v, view in zip(values, views)]
@@ -240,6 +248,12 @@ class RegionAliasing:
         if all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
             return View(root, None, [], candidate=candidate)
         return None if shared is None else View(shared, None, [])
+
+    def _keeps_own(self, value: Any, merged: Any, after: dict) -> bool:
+        """Whether a loop body's `value` for a name is, on some trips, that name's own argument (a
+        maybe-view of it: `if c: a = np.min(a)`), the array the name had when the trip began."""
+        view = self.lowering.aliasing.of(value)
+        return view is not None and view.fn is np.asarray and not view.always and after.get(id(view.parent)) is merged
 
     def _uncarried_values(self, names: list[str], env: dict) -> list[Value]:
         """The arrays names the region does not carry hold (items of their tuples and lists too), and
