@@ -283,6 +283,8 @@ class ControlFlow(Conditionals):
         """A counted loop over the rows of `seq`. Row k is read at step k from `seq` as it is then
         (a write in the loop may change it), through a hidden name that writes reach and loops carry."""
         n = self.call_op(builtins.len, [seq], {}, "n")
+        if isinstance(seq, Value) and self.lowering.is_parameter(seq):
+            seq.maybe_sequence = True  # a list of arrays (ragged, perhaps) or an array: its cotangent is the same kind
         if env is None or not isinstance(seq, Value):
             return ("range", Const(0), n, Const(1), False, lambda i: self.call_op(operator.getitem, [seq, i], {}, "row"))
         hidden = f".iter{len([k for k in env if k.startswith('.iter')])}"

@@ -323,6 +323,10 @@ class _FunctionContext(Expressions, ItemWrites, RegionAliasing, LoopViews, LoopL
             return [Const(v) for v in value.value]
         if isinstance(value, Value):
             value.maybe_sequence = True
+            owner = value.owner
+            if isinstance(owner, Op) and owner.kind == "call" and owner.fn is operator.getitem \
+                    and isinstance(owner.args[0], Value):
+                owner.args[0].maybe_sequence = True  # `for W, b in params`: a list of pairs, its cotangent too
         return [self.call_op(operator.getitem, [value, Const(i)], {}, "item") for i in range(n)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import float_dtype, primitive, unbroadcast
+from .core import add_seq, float_dtype, primitive, unbroadcast, zeros_like_items
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -32,11 +32,11 @@ def getitem_grad_to(ct: Any, shape: tuple, index: Any) -> Any:
 def getitem_grad(ct: Any, x: Any, index: Any) -> Any:
     """The cotangent of `x` from `x[index]`: `ct` scattered into zeros (repeated indices add up)."""
     if isinstance(x, dict):  # a dict of parameters: a dict of cotangents
-        grads_of = {key: np.zeros_like(value) for key, value in x.items()}
+        grads_of = {key: zeros_like_items(value) for key, value in x.items()}
         grads_of[index] = ct
         return grads_of
-    if isinstance(x, (tuple, list)):
-        grads = [np.zeros_like(item) for item in x]
+    if isinstance(x, (tuple, list)):  # items may be lists, tuples or dicts themselves (a parameter tree)
+        grads = [zeros_like_items(item) for item in x]
         grads[index] = ct
         return tuple(grads) if isinstance(x, tuple) else grads
     grad = np.zeros_like(x, dtype=np.result_type(x, ct))
@@ -89,6 +89,8 @@ def written_grad_vjp(g: Any, ct: Any, shape: tuple | None, index: Any) -> Any:
 def add_at(acc: Any, index: Any, value: Any) -> Any:
     """`acc[index] += value` in place (repeated indices add up, as np.add.at); returns `acc`.
     Only ever given an accumulator that nothing else holds (see transforms/write_in_place.py)."""
+    if isinstance(acc, (list, tuple, dict)):
+        return add_seq(acc, getitem_grad(value, acc, index))
     if not isinstance(acc, np.ndarray) or acc.dtype != np.result_type(acc, value):
         return acc + getitem_grad(value, acc, index)
     if _is_basic_index(index):

@@ -1,0 +1,141 @@
+"""Parameters as trees: lists, tuples and dicts of arrays and Python floats, nested, as `wrt`
+arguments. The gradient has the argument's structure (a list stays a list, a tuple a tuple, a dict
+a dict), whether the tree is read by key, unpacked in a loop (`for W, b in params`), iterated row
+by row (a list of arrays, ragged or not) or built locally. Each is checked against central
+differences in a random direction over every leaf, in float64 and float32."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import srcgrad
+
+EPS = 1e-6
+
+
+def mlp(params, x):
+    h = x
+    for W, b in params:
+        h = np.tanh(h @ W + b)
+    return np.sum(h ** 2)
+
+
+def weighted_list(ws, x):
+    s = 0.0
+    for w in ws:
+        s = s + np.sum(w * x)
+    return s
+
+
+def ragged_list(ws, x):
+    s = 0.0
+    for w in ws:
+        s = s + np.sum(np.sin(w)) * x
+    return s
+
+
+def rnn_over_a_dict(params, xs):
+    h = np.zeros(2)
+    for x in xs:
+        h = np.tanh(h @ params["W"] + x + params["b"])
+    return np.sum(h)
+
+
+def nested_dict(params, x):
+    return np.sum(np.tanh(x @ params["layer"]["W"]) + params["b"])
+
+
+def floats_in_a_tree(params, x):
+    return params[0] * x + params[1][0] ** 2 * params[1][1]
+
+
+def local_pairs(x):
+    pairs = [(x, 2.0), (x * x, 3.0)]
+    s = 0.0
+    for a, c in pairs:
+        s = s + np.sum(a) * c
+    return s
+
+
+def _leaves(tree: Any) -> list:
+    if isinstance(tree, dict):
+        return [leaf for key in sorted(tree) for leaf in _leaves(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
+def _rebuild(tree: Any, leaves: list) -> Any:
+    if isinstance(tree, dict):
+        return {key: _rebuild(tree[key], leaves) for key in sorted(tree)}
+    if isinstance(tree, (list, tuple)):
+        items = [_rebuild(item, leaves) for item in tree]
+        return tuple(items) if isinstance(tree, tuple) else items
+    return leaves.pop(0)
+
+
+def _same_structure(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_structure(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_structure(x, y) for x, y in zip(a, b))
+    return np.shape(a) == np.shape(b)
+
+
+def check_tree(fn, args: tuple, dtype=np.float64) -> None:
+    """grad(fn) of the first argument has its structure, and <g, v> matches central differences."""
+    rng = np.random.default_rng(0)
+    cast = lambda leaf: leaf.astype(dtype) if isinstance(leaf, np.ndarray) else leaf  # noqa: E731
+    tree = _rebuild(args[0], [cast(leaf) for leaf in _leaves(args[0])])
+    rest = tuple(cast(a) if isinstance(a, np.ndarray) else a for a in args[1:])
+    grad = srcgrad.grad(fn)(tree, *rest)
+    assert _same_structure(tree, grad), (tree, grad)
+    for optimize in (False,):
+        raw = srcgrad.grad(fn, optimize=optimize)(tree, *rest)
+        for a, b in zip(_leaves(grad), _leaves(raw)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    leaves = [np.asarray(leaf, dtype=np.float64) if isinstance(leaf, np.ndarray) else float(leaf) for leaf in _leaves(tree)]
+    directions = [rng.standard_normal(np.shape(leaf)) if isinstance(leaf, np.ndarray) else float(rng.standard_normal())
+                  for leaf in leaves]
+    up = _rebuild(args[0], [leaf + EPS * d for leaf, d in zip(leaves, directions)])
+    down = _rebuild(args[0], [leaf - EPS * d for leaf, d in zip(leaves, directions)])
+    rest64 = tuple(a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in rest)
+    expected = (fn(up, *rest64) - fn(down, *rest64)) / (2 * EPS)
+    actual = sum(float(np.sum(np.asarray(g, dtype=np.float64) * d)) for g, d in zip(_leaves(grad), directions))
+    rtol = 1e-5 if dtype == np.float64 else 2e-3
+    assert abs(actual - expected) <= rtol * max(abs(expected), 1.0), (actual, expected)
+
+
+RNG = np.random.default_rng(3)
+CASES = {
+    "mlp_over_layer_pairs": (mlp, ([(RNG.standard_normal((3, 4)), RNG.standard_normal(4)),
+                                    (RNG.standard_normal((4, 2)), RNG.standard_normal(2))], RNG.standard_normal((5, 3)))),
+    "list_of_arrays_in_a_loop": (weighted_list, ([RNG.standard_normal(3), RNG.standard_normal(3)], RNG.standard_normal(3))),
+    "ragged_list_in_a_loop": (ragged_list, ([RNG.standard_normal(3), RNG.standard_normal(2)], 1.5)),
+    "dict_read_in_a_loop": (rnn_over_a_dict, ({"W": RNG.standard_normal((2, 2)), "b": RNG.standard_normal(2)},
+                                              [RNG.standard_normal(2) for _ in range(3)])),
+    "nested_dict": (nested_dict, ({"layer": {"W": RNG.standard_normal((3, 2))}, "b": RNG.standard_normal(2)},
+                                  RNG.standard_normal(3))),
+    "floats_in_a_tree": (floats_in_a_tree, ([1.5, (2.0, 3.0)], 0.5)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_parameter_tree_gets_a_gradient_of_its_structure(name, dtype):
+    fn, args = CASES[name]
+    check_tree(fn, args, dtype)
+
+
+def test_a_list_parameter_read_in_a_loop_gets_a_list_back():
+    grads = srcgrad.grad(weighted_list)([np.ones(3), np.ones(3)], np.arange(3.0))
+    assert isinstance(grads, list) and len(grads) == 2
+    np.testing.assert_array_equal(grads[1], np.arange(3.0))
+
+
+def test_a_local_list_of_pairs_unpacked_in_a_loop():
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(srcgrad.grad(local_pairs)(x), 2.0 + 6.0 * x)
