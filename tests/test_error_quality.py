@@ -16,8 +16,8 @@ from srcgrad import regularizers
 # --- error quality ----------------------------------------------------------------------------
 
 
-def err_generator(x):
-    return sum(v * 2 for v in x)
+def err_set_comprehension(x):
+    return sum({v * 2 for v in x})
 
 
 def err_dict(x):
@@ -105,7 +105,7 @@ def err_nonlocal(x):
     return y
 
 
-ERRORS = [err_generator, err_dict, err_global, err_walrus, err_star, err_kwargs, err_with, err_del,
+ERRORS = [err_set_comprehension, err_dict, err_global, err_walrus, err_star, err_kwargs, err_with, err_del,
           err_for_else, err_yield, err_set, err_fstring, err_nested_item, err_try, err_nonlocal]
 
 

@@ -23,10 +23,10 @@ def test_comprehension():
     err = message(error_cases.uses_comprehension, np.ones(3))
     assert isinstance(err, srcgrad.UnsupportedSyntaxError) and isinstance(err, SyntaxError)
     assert str(err) == (
-        f"{FILE}:7:19: error: a list comprehension is not supported\n"
-        "    return np.sum([v * 2 for v in x])\n"
-        "                  ^~~~~~~~~~~~~~~~~~\n"
-        "hint: write a for loop that appends to a list"
+        f"{FILE}:7:19: error: a dict comprehension is not supported\n"
+        "    return np.sum({v: v * 2 for v in x})\n"
+        "                  ^~~~~~~~~~~~~~~~~~~~~\n"
+        "hint: use separate variables or a list"
     )
     assert (err.filename, err.lineno, err.offset) == (FILE, 7, 19)
 
@@ -57,10 +57,11 @@ def test_no_rule():
 
 def test_recursion():
     assert str(message(error_cases.recursive, np.ones(3), 2)) == (
-        f"{FILE}:31:12: error: a recursive call to recursive is not supported\n"
+        f"{FILE}:31:12: error: a recursive call to recursive more than 50 levels deep (or one whose depth depends on "
+        "values known only at run time) is not supported\n"
         "    return recursive(x * 2, n - 1)\n"
         "           ^~~~~~~~~~~~~~~~~~~~~~~\n"
-        "hint: write the recursion as a loop"
+        "hint: make what ends the recursion a constant (a Python int, a list's length), or write the recursion as a loop"
     )
 
 

@@ -65,13 +65,14 @@ def _writes_in_place(fn: Any) -> bool:
     return fn in MUTATING_FUNCTIONS or (isinstance(owner, np.ufunc) and getattr(fn, "__name__", "") == "at")
 
 
+RECURSION_LIMIT = 50
+"""How deep a recursive user function is inlined: its depth must be decided at compile time."""
+
+
 class Calls:
     """The part of lowering that owns calls (mixed into the function lowering)."""
 
     def expr_Call(self, node: gast.Call, env: dict) -> Abstract:
-        for a in node.args:
-            if isinstance(a, gast.Starred):
-                raise self.error(a, "*args in a call", "pass each argument by position")
         if any(k.arg is None for k in node.keywords):
             raise self.error(node, "**kwargs in a call", "pass each keyword argument by name")
         for keyword in node.keywords:
@@ -94,11 +95,24 @@ class Calls:
         """`(receiver, args, kwargs)`: a method call's receiver (or None), then the positional and
         keyword arguments, in Python's order, each as the callee sees it (`Expressions.in_order`)."""
         first = [] if receiver is None else [receiver]
-        values = self.in_order([*node.args, *(k.value for k in node.keywords)], env, node, first=first)
+        plain = [a.value if isinstance(a, gast.Starred) else a for a in node.args]
+        values = self.in_order([*plain, *(k.value for k in node.keywords)], env, node, first=first)
         if first:
             receiver, values = values[0], values[1:]
         kwargs = {k.arg: v for k, v in zip(node.keywords, values[len(node.args):])}
-        return receiver, values[:len(node.args)], kwargs
+        args = []
+        for a, value in zip(node.args, values[:len(node.args)]):
+            args += self.starred_items(a, value) if isinstance(a, gast.Starred) else [value]
+        return receiver, args, kwargs
+
+    def starred_items(self, node: gast.Starred, value: Abstract) -> list:
+        """`*xs` in a call or a tuple: the items of a list or tuple whose length srcgrad knows."""
+        if isinstance(value, Seq):
+            return list(value.items)
+        if isinstance(value, Const) and isinstance(value.value, (tuple, list)):
+            return [Const(v) for v in value.value]
+        raise self.error(node, "*args of a value whose length is known only at run time",
+                         "pass each argument by position, or unpack a list or tuple built in the function")
 
     def method_call(self, receiver: Abstract, func: gast.Attribute, node: gast.Call, env: dict) -> Abstract:
         name = func.attr
@@ -164,6 +178,12 @@ class Calls:
             return Const(len(args[0].items))
         if fn in (builtins.tuple, builtins.list) and len(args) == 1 and isinstance(args[0], Seq):
             return Seq(list(args[0].items), fn.__name__)
+        if fn is builtins.zip and args and not kwargs and all(isinstance(a, Seq) for a in args):
+            return Seq([Seq(list(items), "tuple") for items in zip(*(a.items for a in args))], "list")
+        if fn is builtins.map and len(args) >= 2 and not kwargs and all(isinstance(a, Seq) for a in args[1:]):
+            # map over lists of known length: the calls, one per item (a user function is inlined)
+            return Seq([self.call(args[0], list(items), {}, node, env) for items in zip(*(a.items for a in args[1:]))],
+                       "list")
         if fn is builtins.isinstance and len(args) == 2 and isinstance(args[0], (Const, Seq)) and isinstance(args[1], Static):
             sample = args[0].value if isinstance(args[0], Const) else (tuple() if args[0].kind == "tuple" else [])
             return Const(isinstance(sample, args[1].obj))
@@ -187,11 +207,20 @@ class Calls:
             srcgrad_wrapper or not _is_library(fn)
         ):
             return self.inline(target, callee.spec, args, kwargs, node)
+        if isinstance(fn, np.ufunc):  # np.maximum([a, b], 0.5): the list as the array NumPy makes of it
+            args = [self.call_op(np.asarray, [a], {}, "array", view=False)
+                    if isinstance(a, Seq) or isinstance(a, Value) and a.maybe_sequence else a for a in args]
         return self.call_op(fn, args, kwargs, _hint_for(fn), spec=callee.spec)
 
     def inline(self, fn: Any, path: tuple, args: list, kwargs: dict, node: gast.Call) -> Abstract:
-        if fn in self.lowering.inlining or fn is self.lowering.fn:
-            raise self.error(node, f"a recursive call to {fn.__qualname__}", "write the recursion as a loop")
+        depth = self.lowering.inlining.count(fn) + (fn is self.lowering.fn)
+        if depth >= RECURSION_LIMIT:
+            # A recursion whose end the arguments decide at compile time (`rpow(x, 3)`, a list of known
+            # length) is inlined level by level; one decided by values known only at run time is not.
+            raise self.error(node, f"a recursive call to {fn.__qualname__} more than {RECURSION_LIMIT} levels deep "
+                                   "(or one whose depth depends on values known only at run time)",
+                             "make what ends the recursion a constant (a Python int, a list's length), "
+                             "or write the recursion as a loop")
         if path and not path[0].startswith(("<", "@")):
             self.lowering.dependencies.append((path, fn))
         parsed = parse_function(fn)

@@ -35,8 +35,6 @@ ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size
 
 
 _EXPRESSION_NAMES = {
-    "ListComp": "a list comprehension",
-    "GeneratorExp": "a generator expression",
     "DictComp": "a dict comprehension",
     "SetComp": "a set comprehension",
     "Dict": "a dict",
@@ -49,8 +47,6 @@ _EXPRESSION_NAMES = {
     "Starred": "a starred expression",
 }
 _EXPRESSION_HINTS = {
-    "ListComp": "write a for loop that appends to a list",
-    "GeneratorExp": "write a for loop that accumulates the result",
     "DictComp": "use separate variables or a list",
     "Dict": "use separate variables or a tuple",
     "NamedExpr": "assign on a line of its own",
@@ -116,16 +112,18 @@ class Expressions:
         return cache[id(node)][1]
 
     def expr_Tuple(self, node: gast.Tuple, env: dict) -> Abstract:
-        return Seq(self.in_order(self._elements(node), env, node), "tuple")
+        return Seq(self._elements(node, env), "tuple")
 
     def expr_List(self, node: gast.List, env: dict) -> Abstract:
-        return Seq(self.in_order(self._elements(node), env, node), "list")
+        return Seq(self._elements(node, env), "list")
 
-    def _elements(self, node: gast.Tuple | gast.List) -> list:
-        for e in node.elts:
-            if isinstance(e, gast.Starred):
-                raise self.error(e, "starred items in a tuple or list", "concatenate with np.concatenate or +")
-        return node.elts
+    def _elements(self, node: gast.Tuple | gast.List, env: dict) -> list:
+        """The items, in order; `*xs` spliced where srcgrad knows its length (`Calls.starred_items`)."""
+        plain = [e.value if isinstance(e, gast.Starred) else e for e in node.elts]
+        items = []
+        for e, value in zip(node.elts, self.in_order(plain, env, node)):
+            items += self.starred_items(e, value) if isinstance(e, gast.Starred) else [value]
+        return items
 
     def expr_BinOp(self, node: gast.BinOp, env: dict) -> Abstract:
         left, right = self.in_order([node.left, node.right], env, node)

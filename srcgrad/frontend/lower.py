@@ -30,6 +30,7 @@ from .control_flow import ControlFlow
 from .expressions import BINARY, Expressions
 from .item_writes import ItemWrites
 from .loop_lists import LoopLists
+from .comprehensions import Comprehensions
 from .loop_views import LoopViews
 from .region_aliasing import RegionAliasing
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
@@ -103,7 +104,7 @@ class Lowering:
                 defaults[name] = Const(default)
             elif name in defaults or defaults:
                 defaults.clear()  # a parameter without a default after one with: keep them all required
-        return Function(self.fn.__name__, body, params, self.parsed.loc(node), defaults=defaults,
+        return Function(self.parsed.name, body, params, self.parsed.loc(node), defaults=defaults,
                         dependencies=self.dependencies)
 
     def is_parameter(self, value: Any) -> bool:
@@ -137,7 +138,7 @@ class Lowering:
         return UnsupportedSyntaxError(f"{what} is not supported", loc, hint=instead)
 
 
-class _FunctionContext(Expressions, ItemWrites, RegionAliasing, LoopViews, LoopLists, ControlFlow, Calls):
+class _FunctionContext(Expressions, Comprehensions, ItemWrites, RegionAliasing, LoopViews, LoopLists, ControlFlow, Calls):
     """Lowering state for one Python function body (the top one or an inlined one)."""
 
     def __init__(self, lowering: Lowering, parsed: ParsedFunction, scope: Scope, node: gast.AST, outer_env: dict | None = None):

@@ -29,6 +29,9 @@ class ParsedFunction:
     first_line: int
     indent: int
     source: str
+    name: str = ""
+    """A name for the function in generated code: its own, or for a lambda the name it is assigned
+    to (`objective = lambda w: ...`), else `lambda_<line>`."""
 
     def loc(self, node: gast.AST) -> Loc:
         line = getattr(node, "lineno", None)
@@ -85,8 +88,9 @@ def parse_function(fn: Any) -> ParsedFunction:
     source = textwrap.dedent(raw)
     first = next((ln for ln in lines if ln.strip()), "")
     indent = len(first) - len(first.lstrip()) - (len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
+    name = fn.__name__
     if fn.__name__ == "<lambda>":
-        node = _find_lambda(source, fn, file, first_line, indent)
+        node, name = _find_lambda(source, fn, file, first_line, indent)
     else:
         try:
             module = gast.parse(source)
@@ -96,12 +100,12 @@ def parse_function(fn: Any) -> ParsedFunction:
         if not isinstance(node, gast.FunctionDef):
             raise SrcgradError(f"the source of {fn.__qualname__} is not a function definition")
         node.decorator_list = []
-    parsed = ParsedFunction(fn, node, file, first_line, indent, source)
+    parsed = ParsedFunction(fn, node, file, first_line, indent, source, name)
     _CACHE[key] = parsed
     return parsed
 
 
-def _find_lambda(source: str, fn: Any, file: str, first_line: int, indent: int) -> gast.Lambda:
+def _find_lambda(source: str, fn: Any, file: str, first_line: int, indent: int) -> tuple[gast.Lambda, str]:
     text = source.strip()
     for attempt in (text, text.rstrip(",)"), "(" + text.rstrip(",") + ")"):
         try:
@@ -122,4 +126,6 @@ def _find_lambda(source: str, fn: Any, file: str, first_line: int, indent: int) 
             f"cannot tell which lambda on {file}:{first_line} is meant",
             hint="define it with def, or put the lambda on a line of its own",
         )
-    return matching[0]
+    assigned = [n.targets[0].id for n in gast.walk(module) if isinstance(n, gast.Assign) and n.value is matching[0]
+                and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)]
+    return matching[0], assigned[0] if assigned else f"lambda_{first_line}"

@@ -52,7 +52,11 @@ _same_as(builtins.min, np.minimum)
 
 # --- math: the same math on Python floats -----------------------------------
 defvjp(math.exp, lambda ct, out, x: ct * out)
-defvjp(math.log, lambda ct, out, x: safe_div(ct, x))
+defvjp(  # math.log(x, base) = ln x / ln base
+    math.log,
+    lambda ct, out, x, base=None: safe_div(ct, x) if base is None else safe_div(ct, x * np.log(base)),
+    lambda ct, out, x, base=None: -safe_div(ct * out, base * np.log(base)),
+)
 defvjp(math.sqrt, lambda ct, out, x: safe_div(ct, 2 * out))
 defvjp(math.sin, lambda ct, out, x: ct * np.cos(x))
 defvjp(math.cos, lambda ct, out, x: -ct * np.sin(x))

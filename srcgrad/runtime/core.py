@@ -135,6 +135,8 @@ def unbroadcast_to(ct: Any, shape: tuple) -> Any:
 @primitive
 def expand_like(ct: Any, like: Any) -> Any:
     """`ct` broadcast to the shape of `like`, as a new array (the cotangent of a reduction's input)."""
+    if isinstance(like, (list, tuple)):
+        like = np.asarray(like)  # np.sum([a, b]): the list as the array NumPy reduced
     shape = np.shape(like)
     ct_shape = np.shape(ct)
     if ct_shape == shape:
