@@ -158,3 +158,27 @@ def test_starred_items_of_a_run_time_length_are_refused():
                                    (polynomial_by_recursion, X[0])], ids=lambda v: getattr(v, "__name__", ""))
 def test_second_derivative(fn, x):
     second_derivative_check(fn, x)
+
+
+_namespace: dict = {"np": np}
+exec("def opaque_scale(v):\n    return v + 1.0\n", _namespace)  # no source Python keeps
+opaque_scale = _namespace["opaque_scale"]
+
+
+def opaque_off_the_gradient_path(x):
+    c = opaque_scale(3.0)  # on constants only: it simply runs
+    return x * c
+
+
+def opaque_on_the_gradient_path(x):
+    return opaque_scale(x) * 2.0
+
+
+def test_a_function_without_source_off_the_gradient_path_runs():
+    assert srcgrad.grad(opaque_off_the_gradient_path)(1.5) == 4.0
+
+
+def test_a_function_without_source_on_the_gradient_path_asks_for_a_rule():
+    with pytest.raises(srcgrad.NoGradientError, match="no derivative rule for .*opaque_scale") as info:
+        srcgrad.grad(opaque_on_the_gradient_path)(1.5)
+    assert "register_vjp" in str(info.value)

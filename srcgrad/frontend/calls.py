@@ -14,13 +14,13 @@ import gast
 import numpy as np
 
 from ..errors import SrcgradError
-from ..ir import Const, Value
+from ..ir import Const, Free, Value
 from ..rules import is_nondifferentiable, lookup
 from ..runtime import core
 from ..runtime.indexing import add_at, getitem_grad
 from .canonicalize import canonicalize
 from .resolve import Abstract, LocalFunction, Scope, Seq, Static, classify, is_literal
-from .source import parse_function, unwrap
+from .source import SourceUnavailable, parse_function, unwrap
 
 # ndarray methods, lowered to the NumPy function of the same name, so each has one rule.
 ARRAY_METHODS: dict[str, Any] = {
@@ -63,6 +63,15 @@ _FOLDABLE = {builtins.float, builtins.int, builtins.bool, builtins.abs, builtins
 def _writes_in_place(fn: Any) -> bool:
     owner = getattr(fn, "__self__", None)
     return fn in MUTATING_FUNCTIONS or (isinstance(owner, np.ufunc) and getattr(fn, "__name__", "") == "at")
+
+
+def _readable(fn: Any) -> bool:
+    """Whether srcgrad can read `fn`'s source (to differentiate through it)."""
+    try:
+        parse_function(fn)
+    except SourceUnavailable:
+        return False
+    return True
 
 
 RECURSION_LIMIT = 50
@@ -158,7 +167,20 @@ class Calls:
         if name in ARRAY_METHODS:
             fn = ARRAY_METHODS[name]
             return self.call_op(fn, [receiver, *args], kwargs, "t", view=name != "flatten")
+        method = self.user_method(receiver, name)
+        if method is not None:  # layer.forward(x): the class's function, differentiated through
+            return self.inline(method, (), [receiver, *args], kwargs, node)
         return self.call_op(core.method(name), [receiver, *args], kwargs, "t")
+
+    @staticmethod
+    def user_method(receiver: Abstract, name: str) -> Any:
+        """The function a user object's class defines for method `name`, where srcgrad knows the
+        object's class (a global or closure object), else None."""
+        kind = receiver.kind if isinstance(receiver, Free) else None
+        if kind is None or _is_library(kind):
+            return None
+        fn = inspect.getattr_static(kind, name, None)
+        return fn if inspect.isfunction(fn) and not _is_library(fn) else None
 
     def call(self, callee: Abstract, args: list, kwargs: dict, node: gast.Call, env: dict) -> Abstract:
         if isinstance(callee, LocalFunction):
@@ -205,8 +227,10 @@ class Calls:
         srcgrad_wrapper = hasattr(fn, "__srcgrad_original__")  # @differentiate, srcgrad.grad(...)
         if lookup(fn) is None and not is_nondifferentiable(fn) and inspect.isfunction(target) and (
             srcgrad_wrapper or not _is_library(fn)
-        ):
+        ) and _readable(target):
             return self.inline(target, callee.spec, args, kwargs, node)
+        # a function without source (made by exec, compiled) is called as it is: reverse mode refuses
+        # it, with the register_vjp hint, only where a gradient would flow through it
         if isinstance(fn, np.ufunc):  # np.maximum([a, b], 0.5): the list as the array NumPy makes of it
             args = [self.call_op(np.asarray, [a], {}, "array", view=False)
                     if isinstance(a, Seq) or isinstance(a, Value) and a.maybe_sequence else a for a in args]

@@ -100,7 +100,7 @@ def classify(value: Any, name: str, spec: tuple, *, module_attribute: bool = Fal
         return Const(value)
     if module_attribute and is_literal(value):
         return Const(value)  # np.pi, math.e, np.newaxis: constants of a library
-    return Free(name, spec, holds_arrays=_holds_arrays(value))
+    return Free(name, spec, holds_arrays=_holds_arrays(value), kind=type(value))
 
 
 def _holds_arrays(value: Any, depth: int = 0) -> bool:

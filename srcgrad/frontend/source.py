@@ -60,6 +60,10 @@ def unwrap(fn: Any) -> Any:
     return fn
 
 
+class SourceUnavailable(SrcgradError):
+    """A function whose source Python does not keep (made by `exec`, typed at a prompt, compiled)."""
+
+
 _CACHE: dict[Any, ParsedFunction] = {}
 
 
@@ -78,7 +82,7 @@ def parse_function(fn: Any) -> ParsedFunction:
     try:
         lines, first_line = inspect.getsourcelines(code)  # the code itself: not what a __wrapped__ points at
     except (OSError, TypeError) as exc:
-        raise SrcgradError(
+        raise SourceUnavailable(
             f"cannot read the source of {getattr(fn, '__qualname__', fn)!r} ({exc})",
             hint="define the function in a file (a module or script), not at an interactive prompt; "
             "or register a rule for it with srcgrad.register_vjp",

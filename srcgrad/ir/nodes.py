@@ -51,6 +51,9 @@ class Free:
     holds_arrays: bool = field(default=False, compare=False)
     """Its value when the function was lowered was an array, or a container of arrays: storage
     an in-place write would change for every later call (the front end refuses such writes)."""
+    kind: type | None = field(default=None, compare=False, repr=False)
+    """The type of its value when the function was lowered: a user object's methods are
+    differentiated through as that class defines them (`layer.forward(x)`)."""
 
 
 Operand = Union[Value, Const, Free]

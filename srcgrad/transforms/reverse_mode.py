@@ -76,6 +76,12 @@ class ReverseMode:
         if rule is None:
             if is_nondifferentiable(op.fn):
                 return
+            if isinstance(op.fn, core.Method):  # a method of an object whose class srcgrad did not know
+                raise NoGradientError(
+                    f"the method .{op.fn.name}() of an object whose class is not known where the function is "
+                    "compiled (a parameter, or an attribute read at run time)", op.loc,
+                    hint=f"call the class's function with the object (e.g. Layer.{op.fn.name}(layer, x)): srcgrad "
+                         "differentiates through it; a global or closure object's methods are followed too")
             name = _qualified(op.fn)
             raise NoGradientError(f"no derivative rule for {name}", op.loc, hint=register_hint(name))
         if active_kw:  # rules give one cotangent per positional argument
