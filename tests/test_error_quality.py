@@ -105,8 +105,18 @@ def err_nonlocal(x):
     return y
 
 
+async def err_async(x):
+    return x * 2
+
+
+def err_class(x):
+    class Scale:
+        factor = 2.0
+    return x * Scale.factor
+
+
 ERRORS = [err_set_comprehension, err_dict, err_global, err_walrus, err_star, err_kwargs, err_with, err_del,
-          err_for_else, err_yield, err_set, err_fstring, err_nested_item, err_try, err_nonlocal]
+          err_for_else, err_yield, err_set, err_fstring, err_nested_item, err_try, err_nonlocal, err_async, err_class]
 
 
 @pytest.mark.parametrize("fn", ERRORS, ids=lambda f: f.__name__)

@@ -50,6 +50,9 @@ _EXPRESSION_HINTS = {
     "DictComp": "use separate variables or a list",
     "Dict": "use separate variables or a tuple",
     "NamedExpr": "assign on a line of its own",
+    "Yield": "a generator is not differentiated: return a list (or the value) instead",
+    "YieldFrom": "a generator is not differentiated: return a list (or the value) instead",
+    "Await": "differentiate a plain def that computes the value",
 }
 
 

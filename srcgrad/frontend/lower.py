@@ -228,7 +228,9 @@ class _FunctionContext(Expressions, Comprehensions, ItemWrites, RegionAliasing, 
         self.at(stmt)
         method = getattr(self, f"stmt_{type(stmt).__name__}", None)
         if method is None:
-            raise self.error(stmt, f"the statement '{type(stmt).__name__.lower()}'", _STATEMENT_HINTS.get(type(stmt).__name__, "rewrite it with assignments, if, for and while"))
+            kind = type(stmt).__name__
+            raise self.error(stmt, _STATEMENT_NAMES.get(kind, f"the statement '{kind.lower()}'"),
+                             _STATEMENT_HINTS.get(kind, "rewrite it with assignments, if, for and while"))
         method(stmt, env)
 
     def stmt_Pass(self, stmt: gast.Pass, env: dict) -> None:
@@ -332,6 +334,8 @@ class _FunctionContext(Expressions, Comprehensions, ItemWrites, RegionAliasing, 
 
 
 
+_STATEMENT_NAMES = {"ClassDef": "a class defined inside the function", "AsyncFunctionDef": "an async function",
+                    "AsyncFor": "async for", "AsyncWith": "async with"}
 _STATEMENT_HINTS = {
     "With": "move the with-block outside the differentiated function",
     "Try": "move error handling outside the differentiated function",

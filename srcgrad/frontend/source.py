@@ -15,7 +15,7 @@ from typing import Any
 
 import gast
 
-from ..errors import SrcgradError
+from ..errors import SrcgradError, UnsupportedSyntaxError
 from ..location import Loc
 
 
@@ -101,6 +101,10 @@ def parse_function(fn: Any) -> ParsedFunction:
         except SyntaxError as exc:
             raise SrcgradError(f"cannot parse the source of {fn.__qualname__}: {exc.msg}") from None
         node = module.body[0]
+        if isinstance(node, gast.AsyncFunctionDef):
+            where = ParsedFunction(fn, node, file, first_line, indent, source).loc(node)
+            raise UnsupportedSyntaxError("an async function is not supported", where,
+                                         hint="differentiate a plain def that computes the value")
         if not isinstance(node, gast.FunctionDef):
             raise SrcgradError(f"the source of {fn.__qualname__} is not a function definition")
         node.decorator_list = []
