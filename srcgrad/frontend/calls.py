@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import SrcgradError
 from ..ir import Const, Free, Value
 from ..rules import is_nondifferentiable, lookup
+from ..rules.numpy_definitions import DEFINITIONS, REDUCTIONS, ufunc_outer
 from ..runtime import core
 from ..runtime.indexing import add_at, getitem_grad
 from .canonicalize import canonicalize
@@ -218,6 +219,16 @@ class Calls:
         if _writes_in_place(fn):
             raise self.error(node, f"{getattr(fn, '__qualname__', fn)} (it changes an array in place)",
                              "compute a new array instead, e.g. with np.where or y = y + update")
+        if fn in DEFINITIONS:  # np.trapezoid, ...: differentiated through as the NumPy code it is
+            return self.inline(DEFINITIONS[fn], (), args, kwargs, node)
+        ufunc = getattr(fn, "__self__", None)
+        if isinstance(ufunc, np.ufunc) and (ufunc, fn.__name__) in REDUCTIONS and args:
+            # np.add.reduce(x, axis=0): np.sum(x, axis=0), whose rule applies
+            axis = args[1] if len(args) > 1 else kwargs.pop("axis", Const(0))
+            return self.call(Static(REDUCTIONS[ufunc, fn.__name__]), args[:1] + list(args[2:]), {**kwargs, "axis": axis},
+                             node, env)
+        if isinstance(ufunc, np.ufunc) and fn.__name__ == "outer" and len(args) == 2 and not kwargs:
+            return self.inline(ufunc_outer, (), [Static(ufunc), *args], {}, node)
         if fn is add_at and len(args) == 3 and not kwargs:
             # Generated code's in-place accumulation, read back as the value it computes.
             acc, index, value = args

@@ -1,0 +1,55 @@
+"""NumPy functions srcgrad differentiates through as plain NumPy code, not by a rule of their own.
+
+Each definition computes what the NumPy function computes, with operations that have rules, and
+is inlined where the user calls the NumPy function (frontend/calls.py), as the user's own helpers
+are: its gradient, and its gradient's gradient, follow from theirs. Only the forms written here
+are taken; a call the definition cannot bind (an option it does not have) is a located error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    y = np.moveaxis(y, axis, -1)
+    heights = (y[..., 1:] + y[..., :-1]) / 2.0
+    if x is None:
+        return np.sum(heights, axis=-1) * dx
+    widths = np.diff(x, axis=-1 if np.ndim(x) == 1 else axis)
+    if np.ndim(x) != 1:
+        widths = np.moveaxis(widths, axis, -1)
+    return np.sum(heights * widths, axis=-1)
+
+
+def gradient(f, spacing=1.0):
+    """np.gradient of a 1-D array with uniform spacing (second-order central differences inside,
+    first-order one-sided at the ends, as NumPy's default edge_order=1)."""
+    assert np.ndim(f) == 1, "srcgrad differentiates np.gradient of a 1-D array with one uniform spacing"
+    inner = (f[2:] - f[:-2]) / (2.0 * spacing)
+    first = (f[1:2] - f[:1]) / spacing
+    last = (f[-1:] - f[-2:-1]) / spacing
+    return np.concatenate([first, inner, last])
+
+
+def multi_dot(arrays):
+    result = arrays[0]
+    for a in arrays[1:]:
+        result = result @ a
+    return result
+
+
+def ufunc_outer(fn, a, b):
+    """`fn.outer(a, b)`: fn of every pair, a's axes first."""
+    return fn(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b)
+
+
+DEFINITIONS = {np.trapezoid: trapezoid, np.linalg.multi_dot: multi_dot, np.gradient: gradient}
+"""The NumPy function -> its definition here."""
+
+REDUCTIONS = {
+    (np.add, "reduce"): np.sum, (np.multiply, "reduce"): np.prod, (np.maximum, "reduce"): np.max,
+    (np.minimum, "reduce"): np.min, (np.logical_and, "reduce"): np.all, (np.logical_or, "reduce"): np.any,
+    (np.add, "accumulate"): np.cumsum, (np.multiply, "accumulate"): np.cumprod,
+}  # fmt: skip
+"""`ufunc.reduce` / `ufunc.accumulate` -> the NumPy function that computes the same (axis 0 by default)."""

@@ -1,0 +1,80 @@
+"""NumPy functions differentiated through as plain NumPy code (srcgrad/rules/numpy_definitions.py)
+and ufunc methods (`np.add.reduce`, `np.multiply.accumulate`, `np.subtract.outer`, ...): values are
+NumPy's, gradients match central differences in float64 and float32, on shapes that broadcast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcgrad
+from gradcheck import check, check_value_is_pythons, second_derivative_check
+
+RNG = np.random.default_rng(11)
+M = RNG.uniform(0.2, 1.5, (4, 5))
+V = RNG.uniform(0.2, 1.5, 5)
+GRID = np.sort(RNG.uniform(0.0, 3.0, 5))
+
+
+def trapezoid_default(y):
+    return np.trapezoid(y)
+
+
+def trapezoid_dx_axis(y):
+    return np.sum(np.trapezoid(y, dx=0.3, axis=0) ** 2)
+
+
+def trapezoid_on_a_grid(y, x):
+    return np.sum(np.trapezoid(y ** 2, x))
+
+
+def gradient_of_samples(f):
+    return np.sum(np.gradient(f, 0.5) ** 2)
+
+
+def chain_of_products(a, b, v):
+    return np.linalg.multi_dot([v, a.T, a, b, v[:4]])
+
+
+def reductions(x):
+    return (np.sum(np.add.reduce(x) ** 2) + np.sum(np.multiply.reduce(x, axis=1)) + np.maximum.reduce(x, axis=None)
+            + np.sum(np.minimum.reduce(x, 1, keepdims=True)))
+
+
+def accumulations(x):
+    return np.sum(np.add.accumulate(x) * np.multiply.accumulate(x, axis=1))
+
+
+def outers(x, y):
+    return np.sum(np.multiply.outer(x, y) ** 2) + np.sum(np.sin(np.subtract.outer(y, x)))
+
+
+PROGRAMS = [
+    (trapezoid_default, (V,)), (trapezoid_dx_axis, (M,)), (trapezoid_on_a_grid, (M, GRID)),
+    (gradient_of_samples, (V,)), (chain_of_products, (M[:, :4], M[:, :4].T @ M[:, :4], V[:4])),
+    (reductions, (M,)), (accumulations, (M,)), (outers, (V[:3], M)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("fn, args", PROGRAMS, ids=[p[0].__name__ for p in PROGRAMS])
+def test_gradient_matches_finite_differences(fn, args, dtype):
+    check(fn, tuple(a.astype(dtype) for a in args), wrt=tuple(range(len(args))))
+
+
+@pytest.mark.parametrize("fn, args", PROGRAMS, ids=[p[0].__name__ for p in PROGRAMS])
+def test_value_is_numpys(fn, args):
+    check_value_is_pythons(fn, *args)
+
+
+def test_second_derivative_through_a_definition():
+    second_derivative_check(trapezoid_dx_axis, M)
+
+
+def gradient_of_a_matrix(f):
+    return np.sum(np.gradient(f))
+
+
+def test_np_gradient_of_more_than_one_axis_is_refused_when_it_runs():
+    with pytest.raises(AssertionError, match="np.gradient of a 1-D array"):
+        srcgrad.grad(gradient_of_a_matrix)(M)
