@@ -57,9 +57,13 @@ class LoopViews:
             if not isinstance(value, Value):
                 continue
             view = aliasing.of(value)
-            # the same array as an earlier name first: two names of one array stay one array, whatever
-            # that array views (each a view of its parent alone would part where the view test fails)
-            same = [m for m in names[:names.index(n)] if entry.get(m) is value]
+            # the same array as another name first: names of one array stay one array, whatever that
+            # array views (each a view of its parent alone would part where the view test fails). Each
+            # is tied to one of them, the first the body does not rebind (it stays that array).
+            group = [m for m in names if entry.get(m) is value]
+            steady = [m for m in group if m not in rebound]
+            representative = steady[0] if steady else group[0]
+            same = [representative] if representative != n else []
             parents = [m for m in names if m != n and view is not None and view.parent is entry.get(m)]
             for m in same + parents:
                 if n in rebound or m in rebound:
