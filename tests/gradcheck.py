@@ -153,3 +153,55 @@ def f32(v: Any) -> np.ndarray:
 X43 = rng(9).standard_normal((4, 3)) * 0.5
 X32 = rng(2).standard_normal((3, 2))
 V = np.array([0.3, -0.7, 1.1, 0.5])
+
+
+# --- parameter trees (lists, tuples and dicts of arrays and floats) ---------------------------------
+
+
+def _leaves(tree: Any) -> list:
+    if isinstance(tree, dict):
+        return [leaf for key in sorted(tree) for leaf in _leaves(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
+def _rebuild(tree: Any, leaves: list) -> Any:
+    if isinstance(tree, dict):
+        return {key: _rebuild(tree[key], leaves) for key in sorted(tree)}
+    if isinstance(tree, (list, tuple)):
+        items = [_rebuild(item, leaves) for item in tree]
+        return tuple(items) if isinstance(tree, tuple) else items
+    return leaves.pop(0)
+
+
+def _same_structure(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_structure(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_structure(x, y) for x, y in zip(a, b))
+    return np.shape(a) == np.shape(b)
+
+
+def check_tree(fn: Callable[..., Any], args: tuple, dtype: Any = np.float64) -> None:
+    """grad(fn) of the first argument has its structure, and <g, v> matches central differences."""
+    rng = np.random.default_rng(0)
+    cast = lambda leaf: leaf.astype(dtype) if isinstance(leaf, np.ndarray) else leaf  # noqa: E731
+    tree = _rebuild(args[0], [cast(leaf) for leaf in _leaves(args[0])])
+    rest = tuple(cast(a) if isinstance(a, np.ndarray) else a for a in args[1:])
+    grad = srcgrad.grad(fn)(tree, *rest)
+    assert _same_structure(tree, grad), (tree, grad)
+    for optimize in (False,):
+        raw = srcgrad.grad(fn, optimize=optimize)(tree, *rest)
+        for a, b in zip(_leaves(grad), _leaves(raw)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    leaves = [np.asarray(leaf, dtype=np.float64) if isinstance(leaf, np.ndarray) else float(leaf) for leaf in _leaves(tree)]
+    directions = [rng.standard_normal(np.shape(leaf)) if isinstance(leaf, np.ndarray) else float(rng.standard_normal())
+                  for leaf in leaves]
+    up = _rebuild(args[0], [leaf + EPS * d for leaf, d in zip(leaves, directions)])
+    down = _rebuild(args[0], [leaf - EPS * d for leaf, d in zip(leaves, directions)])
+    rest64 = tuple(a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in rest)
+    expected = (fn(up, *rest64) - fn(down, *rest64)) / (2 * EPS)
+    actual = sum(float(np.sum(np.asarray(g, dtype=np.float64) * d)) for g, d in zip(_leaves(grad), directions))
+    rtol = 1e-5 if dtype == np.float64 else 2e-3
+    assert abs(actual - expected) <= rtol * max(abs(expected), 1.0), (actual, expected)
