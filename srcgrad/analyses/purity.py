@@ -6,7 +6,6 @@ import numpy as np
 
 from ..ir import Block, Op
 from ..runtime import core
-from ..runtime.views import check_distinct, check_not_array
 from ..runtime.indexing import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
@@ -14,15 +13,13 @@ _MUTABLE_RESULTS = (core.make_list, core.list_append, add_at, core.setitem_inpla
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 
-# Calls kept for what they check: they may raise.
-_CHECKS = (core.check, check_distinct, check_not_array)
 
 
 def is_pure(op: Op) -> bool:
     if op.kind in ("push", "pop", "return", "yield"):
         return False
     if op.kind == "call":
-        if op.fn in _CHECKS:
+        if op.fn in core.CHECKS:  # kept for what they check: they may raise
             return False
         if op.fn in _MUTABLE_RESULTS:
             return op.fn is core.make_list  # a new list mutates nothing

@@ -21,7 +21,6 @@ from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
 from ..ir.printer import fresh_name
 from ..runtime import core
-from ..runtime.views import check_distinct, check_not_array
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
 BINARY = {
@@ -239,7 +238,7 @@ class CodeGenerator:
             self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
             if target != array:
                 self.emit(depth, f"{target} = {array}")
-        elif op.kind == "call" and op.fn in (core.check, check_distinct, check_not_array):
+        elif op.kind == "call" and op.fn in core.CHECKS:
             self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")

@@ -20,6 +20,7 @@ import numpy as np
 from ..runtime.core import unbroadcast
 from ..runtime.linalg import (
     as_columns,
+    check_tall,
     cofactor,
     cofactor_signs,
     diag_grad,
@@ -28,18 +29,22 @@ from ..runtime.linalg import (
     dot_grad_x,
     dot_grad_y,
     eye_like,
+    fill_leading,
     from_columns,
     inverse_transpose,
     kron_grad_a,
     kron_grad_b,
+    leading_block,
     matmul_grad_x,
     matmul_grad_y,
     minors,
     minors_grad,
+    reduced_svd_parts,
     tensordot_grad_a,
     tensordot_grad_b,
 )
 from ..runtime.numeric import reject, safe_div, safe_mul
+from ..ir.builder import emit
 from .numpy_rules import integer_dtype
 from .registry import defvjp, lookup, nondifferentiable, refuse, vjp_rule
 
@@ -312,13 +317,16 @@ def _singular_values_grad(ct, a):  # type: ignore[no-untyped-def]
 
 @vjp_rule(np.linalg.svd)
 def svd_vjp(ct, out, a, full_matrices=True, compute_uv=True, hermitian=False):  # type: ignore[no-untyped-def]
-    """Townsend (2016), for the reduced SVD (full_matrices=True only for square matrices)."""
+    """Townsend (2016), for the reduced SVD (full_matrices=True: through the reduced parts)."""
     if hermitian:
         refuse(ct, "no derivative rule for np.linalg.svd with hermitian=True", "leave it out: the general rule holds")
     if not compute_uv:
         return _singular_values_grad(ct, a)
     u, s, vh = out[0], out[1], out[2]
     ct_u, ct_s, ct_vh = ct[0], ct[1], ct[2]
+    if full_matrices:  # a non-square matrix's completing singular vectors carry no gradient
+        parts = reduced_svd_parts(u, vh, ct_u, ct_vh)
+        u, vh, ct_u, ct_vh = parts[0], parts[1], parts[2], parts[3]
     gaps = (s * s)[..., None, :] - (s * s)[..., :, None]  # s_j² - s_i²
     utu = np.matmul(mT(u), ct_u)
     vtv = np.matmul(vh, mT(ct_vh))
@@ -338,6 +346,7 @@ def qr_vjp(ct, out, a, mode="reduced"):  # type: ignore[no-untyped-def]
     """TensorFlow's QrGrad, for m >= n (reduced; complete only when square)."""
     if mode not in ("reduced", "complete"):
         refuse(ct, f"no derivative rule for np.linalg.qr with mode={mode!r}", "use mode='reduced'")
+    emit(check_tall, a, "np.linalg.qr")
     q, r, ct_q, ct_r = out[0], out[1], ct[0], ct[1]
 
     def times_r_inverse_t(x):  # type: ignore[no-untyped-def]
@@ -350,7 +359,13 @@ def qr_vjp(ct, out, a, mode="reduced"):  # type: ignore[no-untyped-def]
     return grad + times_r_inverse_t(ct_q - np.matmul(q, qdq))
 
 
-nondifferentiable(np.linalg.matrix_rank, np.linalg.cond)
+nondifferentiable(np.linalg.matrix_rank, np.linalg.cond, check_tall)
+defvjp(  # leading blocks of its inputs: the cotangents back in place, zeros elsewhere
+    reduced_svd_parts, *[(lambda ct, out, u, vh, ct_u, ct_vh, i=i: fill_leading(ct[i], (u, vh, ct_u, ct_vh)[i]))
+                          for i in range(4)]
+)
+defvjp(fill_leading, lambda ct, out, g, like: leading_block(ct, g), None)
+defvjp(leading_block, lambda ct, out, x, like: fill_leading(ct, x), None)
 
 # --- rules of the helpers these rules emit (gradients of gradients) ---------------------------------
 # A helper that computes the cotangent of one operand of a bilinear product is linear in the

@@ -50,6 +50,16 @@ def primitive(fn: F) -> F:
     return helper  # type: ignore[return-value]
 
 
+CHECKS: set = set()
+"""Run-time checks: calls kept for what they check (they may raise), written as statements."""
+
+
+def run_time_check(fn: F) -> F:
+    """Mark a primitive as a run-time check (`CHECKS`)."""
+    CHECKS.add(fn)
+    return fn
+
+
 def float_dtype(*xs: Any) -> np.dtype:
     """The result dtype of `xs` if it is inexact, else float64: the dtype of a gradient."""
     dtype = np.result_type(*xs)
@@ -245,6 +255,7 @@ def setitem_inplace(x: Any, index: Any, value: Any) -> Any:
     return x
 
 
+@run_time_check
 @primitive
 def check(condition: Any, message: str) -> None:
     """`assert condition, message` in differentiated code."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import float_dtype, primitive, unbroadcast
+from .core import float_dtype, primitive, run_time_check, unbroadcast
 
 
 @primitive
@@ -255,3 +255,45 @@ def inverse_transpose(a: Any) -> np.ndarray:
         u, s, vh = np.linalg.svd(a)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (u * (1.0 / s)[..., None, :]) @ vh
+
+
+@primitive
+def reduced_svd_parts(u: Any, vh: Any, ct_u: Any, ct_vh: Any) -> tuple:
+    """`np.linalg.svd(a, full_matrices=True)` of an m x n matrix, m != n: its U and Vh cut to the
+    min(m, n) singular vectors the reduced SVD has, with their cotangents. The completing vectors
+    span a subspace that any orthonormal basis could fill, so no gradient flows through them: a
+    cotangent that reaches them is refused."""
+    k = min(np.shape(u)[-1], np.shape(vh)[-2])
+    extra_u, extra_vh = ct_u[..., :, k:], ct_vh[..., k:, :]
+    if np.any(extra_u != 0) or np.any(extra_vh != 0):
+        from ..errors import UnsupportedValueError
+        raise UnsupportedValueError(
+            "srcgrad: the gradient of np.linalg.svd(a, full_matrices=True) of a non-square matrix through the "
+            "completing singular vectors (U or Vh beyond min(m, n)) is not defined: they are any orthonormal "
+            "completion. Use full_matrices=False, or use only the first min(m, n) columns of U / rows of Vh")
+    return u[..., :, :k], vh[..., :k, :], ct_u[..., :, :k], ct_vh[..., :k, :]
+
+
+@run_time_check
+@primitive
+def check_tall(a: Any, what: str) -> None:
+    """Refuse a gradient that the rule computes only for m >= n (a wide matrix: m < n)."""
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        from ..errors import UnsupportedValueError
+        raise UnsupportedValueError(f"srcgrad: the gradient of {what} of a wide {m} x {n} matrix is not implemented "
+                                    "(only m >= n): differentiate the QR of its transpose instead")
+
+
+@primitive
+def fill_leading(g: Any, like: Any) -> Any:
+    """Zeros shaped like `like` with `g` in its leading block (the cotangent of a leading slice)."""
+    out = np.zeros(np.shape(like), dtype=np.result_type(g, like))
+    out[..., : np.shape(g)[-2], : np.shape(g)[-1]] = g
+    return out
+
+
+@primitive
+def leading_block(x: Any, like: Any) -> Any:
+    """The leading block of `x` shaped like `like` (the transpose of `fill_leading`)."""
+    return x[..., : np.shape(like)[-2], : np.shape(like)[-1]]

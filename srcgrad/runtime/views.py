@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedValueError
-from .core import identity, primitive
+from .core import identity, primitive, run_time_check
 
 
 @primitive
@@ -84,6 +84,7 @@ def written_as(new: Any, old: Any) -> Any:
     return new
 
 
+@run_time_check
 @primitive
 def check_distinct(a: Any, b: Any, message: str) -> None:
     """Refuse two arguments that are one array (or views of one) when the function writes into
@@ -92,6 +93,7 @@ def check_distinct(a: Any, b: Any, message: str) -> None:
         raise UnsupportedValueError(message)
 
 
+@run_time_check
 @primitive
 def check_not_array(x: Any, message: str) -> None:
     """Refuse `h += v` on an array a list built at run time holds: Python would change the list's
