@@ -117,6 +117,9 @@ CAUGHT: dict[str, str] = {
     "value_names_of_one_array_one_rebound_in_a_loop": "aliasing seed 221414: `view2 = x0; alias4 = view2`, a loop that "
                                                       "rebinds alias4 and writes `view2[:, 0] *= ...`: x0 was tied to "
                                                       "alias4 inside the loop, and missed the writes after the first trip",
+    "value_number_augmented_through_a_helper_in_a_loop": "aliasing seed 225013: `x1 = x0` then, in a loop, a helper's "
+                                                         "`scale -= C0` on x0 (a NumPy float: rebound, not written): x0 "
+                                                         "took the new value where another name viewed it",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

@@ -124,7 +124,7 @@ class ItemWrites:
             for version in (*written.values(), *final.values()):
                 aliasing.note_written(version)
         memo: dict[int, Abstract] = dict(final)
-        if not (in_place or dependents or (view is not None and view.always)) and aliases:
+        if not (in_place or (view is not None and view.always) or self._indexed(old)) and (aliases or dependents):
             # `y = h; h += v`: y sees the update if h is an array (changed in place), not if a number
             test = self.call_op(is_array, [old], {}, f"{name}_is_array")
             updated = final[id(old)]
@@ -230,6 +230,18 @@ class ItemWrites:
             certain = certain and view.fn is not None and view.always
             view = self.lowering.aliasing.of(view.parent)
         return "a view of" if certain else "which may be (a view of)"
+
+    def _indexed(self, value: Value) -> bool:
+        """Whether a live name holds an item, slice or row of `value` (so `value` is an array, which
+        `+=` changes in place, not a number it rebinds)."""
+        aliasing = self.lowering.aliasing
+        for live in self._live_envs():
+            for bound in live.values():
+                for leaf in _leaves(bound):
+                    view = aliasing.of(leaf)
+                    if view is not None and view.parent is value and view.fn not in (None, np.asarray):
+                        return True
+        return False
 
     def _chain(self, value: Value) -> list[Value]:
         """The bases `value` is a view of, nearest first."""
