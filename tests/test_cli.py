@@ -51,10 +51,10 @@ def test_module_path_form_and_console_entry():
 
 def test_srcgrad_error_exits_1_with_location(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sum([v for v in x])\n")
+    bad.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sum({v: v for v in x})\n")
     done = srcgrad_cli("show", f"{bad}:f")
     assert done.returncode == 1
-    assert f"{bad}:5:19: error: a list comprehension is not supported" in done.stderr
+    assert f"{bad}:5:19: error: a dict comprehension is not supported" in done.stderr
 
 
 def test_usage_errors_exit_2():

@@ -78,3 +78,11 @@ def gradient_of_a_matrix(f):
 def test_np_gradient_of_more_than_one_axis_is_refused_when_it_runs():
     with pytest.raises(AssertionError, match="np.gradient of a 1-D array"):
         srcgrad.grad(gradient_of_a_matrix)(M)
+
+
+def select_with_a_keyword_default(x):
+    return np.sum(np.select([x > 0.5], [x * 2.0], default=x ** 2))
+
+
+def test_a_differentiated_keyword_argument_goes_by_position():
+    check(select_with_a_keyword_default, (np.array([0.1, 0.7, -1.0]),))

@@ -82,7 +82,8 @@ class CodeGenerator:
                     taken.add(helper)
                 spec = op.attrs.get("callee_spec")
                 if spec and library_name(op.fn) is None and helper is None and spec not in self.free_names:
-                    self.free_names[spec] = fresh_name(spec[-1].rsplit(".", 1)[-1], taken)
+                    # `norm.logpdf` is `norm_logpdf`: a method alone (`logpdf`) would not say whose
+                    self.free_names[spec] = fresh_name("_".join(spec[-1].split(".")[-2:]), taken)
         reserved = taken
         self.names = ValueNames(fn, reserved)
         self.folded: set[int] = set()

@@ -66,6 +66,34 @@ def _writes_in_place(fn: Any) -> bool:
     return fn in MUTATING_FUNCTIONS or (isinstance(owner, np.ufunc) and getattr(fn, "__name__", "") == "at")
 
 
+def _keywords_by_position(fn: Any, args: list, kwargs: dict) -> tuple[list, dict]:
+    """A value passed by keyword to a callee whose rule names that parameter (`norm.logpdf(x,
+    loc=mu)`) is passed by position instead, with the rule's defaults for the parameters between
+    (rules give one cotangent per position, so a gradient can flow to it)."""
+    rule = lookup(fn)
+    partial = next((p for p in rule.partials if p is not None), None) if rule is not None else None
+    if partial is None or not any(isinstance(v, Value) for v in kwargs.values()):
+        return args, kwargs
+    try:
+        parameters = list(inspect.signature(partial).parameters.values())[2:]  # after (ct, out)
+    except (TypeError, ValueError):
+        return args, kwargs
+    names = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    last = max((names.index(k) for k, v in kwargs.items()
+                if isinstance(v, Value) and k in names and rule.partial(names.index(k)) is not None), default=-1)
+    if last < len(args):
+        return args, kwargs
+    args, kwargs = list(args), dict(kwargs)
+    for name, parameter in zip(names[len(args):last + 1], parameters[len(args):last + 1]):
+        if name in kwargs:
+            args.append(kwargs.pop(name))
+        elif parameter.default is not inspect.Parameter.empty and is_literal(parameter.default):
+            args.append(Const(parameter.default))
+        else:
+            return args[:len(args)], kwargs  # a gap the rule gives no default for: left as written
+    return args, kwargs
+
+
 def _readable(fn: Any) -> bool:
     """Whether srcgrad can read `fn`'s source (to differentiate through it)."""
     try:
@@ -242,6 +270,7 @@ class Calls:
             return self.inline(target, callee.spec, args, kwargs, node)
         # a function without source (made by exec, compiled) is called as it is: reverse mode refuses
         # it, with the register_vjp hint, only where a gradient would flow through it
+        args, kwargs = _keywords_by_position(fn, args, kwargs)
         if isinstance(fn, np.ufunc):  # np.maximum([a, b], 0.5): the list as the array NumPy makes of it
             args = [self.call_op(np.asarray, [a], {}, "array", view=False)
                     if isinstance(a, Seq) or isinstance(a, Value) and a.maybe_sequence else a for a in args]
