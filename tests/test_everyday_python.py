@@ -182,3 +182,15 @@ def test_a_function_without_source_on_the_gradient_path_asks_for_a_rule():
     with pytest.raises(srcgrad.NoGradientError, match="no derivative rule for .*opaque_scale") as info:
         srcgrad.grad(opaque_on_the_gradient_path)(1.5)
     assert "register_vjp" in str(info.value)
+
+
+class Settings:
+    scale = 3.0
+
+
+def getattr_with_a_default(x, settings):
+    return np.sum(getattr(settings, "missing", 2.0) * x) + getattr(settings, "scale", 1.0) * np.sum(x)
+
+
+def test_getattr_with_a_default():
+    np.testing.assert_allclose(srcgrad.grad(getattr_with_a_default)(np.ones(2), Settings()), [5.0, 5.0])

@@ -416,3 +416,25 @@ def keyword_scale_only(s, x):
 ], ids=["loc_and_scale", "scale_only"])
 def test_a_differentiated_argument_passed_by_keyword(fn, args):
     check(fn, args, wrt=tuple(range(len(args))))
+
+
+def no_rule_bound_method(x):
+    return np.sum(stats.laplace.logpdf(x))
+
+
+FROZEN = stats.norm(0.0, 1.0)
+
+
+def frozen_distribution(x):
+    return np.sum(FROZEN.logpdf(x))
+
+
+def test_the_rule_hint_names_the_method_as_written():
+    with pytest.raises(srcgrad.NoGradientError) as info:
+        srcgrad.grad(no_rule_bound_method)(np.ones(2))
+    assert "@srcgrad.register_vjp(stats.laplace.logpdf)" in str(info.value)
+
+
+def test_a_frozen_distribution_says_what_to_call_instead():
+    with pytest.raises(srcgrad.NoGradientError, match=r"the method .logpdf\(\) of a scipy.rv_continuous_frozen object"):
+        srcgrad.grad(frozen_distribution)(np.ones(2))

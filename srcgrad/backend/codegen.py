@@ -176,7 +176,7 @@ class CodeGenerator:
             return f"{UNARY[fn]}{self.operand(args[0])}"
         if fn is operator.getitem:
             return f"{self.atom(args[0])}[{self.index(args[1])}]"
-        if fn is getattr and isinstance(args[1], Const):
+        if fn is getattr and isinstance(args[1], Const) and len(args) == 2:  # with a default: the call itself
             return f"{self.atom(args[0])}.{args[1].value}"
         if fn is core.identity:
             return self.operand(args[0])  # a second name for the same value: `v_read = v`

@@ -199,7 +199,11 @@ class Calls:
         method = self.user_method(receiver, name)
         if method is not None:  # layer.forward(x): the class's function, differentiated through
             return self.inline(method, (), [receiver, *args], kwargs, node)
-        return self.call_op(core.method(name), [receiver, *args], kwargs, "t")
+        result = self.call_op(core.method(name), [receiver, *args], kwargs, "t")
+        kind = receiver.kind if isinstance(receiver, Free) else None
+        if kind is not None and not issubclass(kind, np.ndarray):  # named if it has no rule (reverse mode)
+            result.owner.attrs["receiver_class"] = f"{kind.__module__.split('.')[0]}.{kind.__qualname__}"
+        return result
 
     @staticmethod
     def user_method(receiver: Abstract, name: str) -> Any:

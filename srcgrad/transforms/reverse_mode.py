@@ -17,6 +17,8 @@ Nothing is taped unless a rule actually reads it.
 
 from __future__ import annotations
 
+import inspect
+
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -76,13 +78,21 @@ class ReverseMode:
         if rule is None:
             if is_nondifferentiable(op.fn):
                 return
+            if isinstance(op.fn, core.Method) and op.attrs.get("receiver_class"):  # a library object's method
+                raise NoGradientError(
+                    f"no derivative rule for the method .{op.fn.name}() of a {op.attrs['receiver_class']} object",
+                    op.loc, hint=f"call a function with a rule instead (a frozen SciPy distribution: the "
+                                 f"distribution's own .{op.fn.name}(x, *parameters)), or wrap the call in "
+                                 "srcgrad.stop_gradient(...) if no gradient should flow through it")
             if isinstance(op.fn, core.Method):  # a method of an object whose class srcgrad did not know
                 raise NoGradientError(
                     f"the method .{op.fn.name}() of an object whose class is not known where the function is "
                     "compiled (a parameter, or an attribute read at run time)", op.loc,
                     hint=f"call the class's function with the object (e.g. Layer.{op.fn.name}(layer, x)): srcgrad "
                          "differentiates through it; a global or closure object's methods are followed too")
-            name = _qualified(op.fn)
+            spec = op.attrs.get("callee_spec")
+            # a bound method (`laplace.logpdf`) is registered as the user wrote it, not as its class's function
+            name = spec[-1] if spec and inspect.ismethod(op.fn) else _qualified(op.fn)
             raise NoGradientError(f"no derivative rule for {name}", op.loc, hint=register_hint(name))
         if active_kw:  # rules give one cotangent per positional argument
             raise SrcgradError(
