@@ -194,3 +194,19 @@ def getattr_with_a_default(x, settings):
 
 def test_getattr_with_a_default():
     np.testing.assert_allclose(srcgrad.grad(getattr_with_a_default)(np.ones(2), Settings()), [5.0, 5.0])
+
+
+def prints_as_it_goes(x):
+    y = x * 2.0
+    for i in range(2):
+        print("step", i, y)
+        y = y * y
+    return y
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_print_runs_in_the_forward_sweep(capsys, optimize):
+    grad = srcgrad.grad(prints_as_it_goes, optimize=optimize)(0.5)
+    assert grad == pytest.approx(64.0 * 0.5 ** 3)  # (2x)^4
+    assert capsys.readouterr().out == "step 0 1.0\nstep 1 1.0\n"
+    assert "print('step', i, y)" in srcgrad.show(prints_as_it_goes)

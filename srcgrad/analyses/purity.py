@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..ir import Block, Op
@@ -15,11 +17,15 @@ _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose",
 
 
 
+OUTPUT_CALLS = (builtins.print,)
+"""Calls kept for their output: the adjoint's forward sweep prints what the function prints."""
+
+
 def is_pure(op: Op) -> bool:
     if op.kind in ("push", "pop", "return", "yield"):
         return False
     if op.kind == "call":
-        if op.fn in core.CHECKS:  # kept for what they check: they may raise
+        if op.fn in core.CHECKS or op.fn in OUTPUT_CALLS:  # kept for what they check or print
             return False
         if op.fn in _MUTABLE_RESULTS:
             return op.fn is core.make_list  # a new list mutates nothing

@@ -239,7 +239,7 @@ class CodeGenerator:
             self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
             if target != array:
                 self.emit(depth, f"{target} = {array}")
-        elif op.kind == "call" and op.fn in core.CHECKS:
+        elif op.kind == "call" and (op.fn in core.CHECKS or op.fn is builtins.print):
             self.emit(depth, self.expression(op))  # a statement: `assert` in the user's code
         elif op.kind == "call":
             self.emit(depth, f"{self.names.name(op.result)} = {self.expression(op)}")
