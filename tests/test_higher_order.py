@@ -408,3 +408,13 @@ def test_second_derivative_through_nn_kinks():
     x = np.array([-1.0, -0.2, 0.3, 1.0, 2.0])
     h = srcgrad.grad(srcgrad.grad(relu_cubed))(x)
     np.testing.assert_allclose(h, 6 * np.maximum(x, 0) + 32 * ((4 * x > 0) & (4 * x < 6)))
+
+
+def two_outputs(x):
+    return np.sin(x) * x, np.sum(x ** 3)
+
+
+def test_second_derivative_of_a_function_returning_a_tuple():
+    x = np.array([0.5, 1.0])
+    hessian_sum = srcgrad.grad(srcgrad.grad(two_outputs))(x)  # the Hessian is diagonal here
+    np.testing.assert_allclose(hessian_sum, -x * np.sin(x) + 2 * np.cos(x) + 6 * x)

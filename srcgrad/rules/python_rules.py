@@ -114,6 +114,7 @@ def item_vjp(ct, out, x, *args):  # type: ignore[no-untyped-def]
 defvjp(core.method("item"), item_vjp)
 # A seed is ones (or the user's grad_ys) whatever the output's value: linear in grad_ys only.
 defvjp(core.seed, lambda ct, out, grad_ys, y, output="": unbroadcast(ct, grad_ys), None)
+defvjp(core.seeds, lambda ct, out, grad_ys, ys: core.seeds_grad(ct, grad_ys), None)  # the outputs give shapes only
 defvjp(core.scalar_seed, lambda ct, out, grad_ys: unbroadcast(ct, grad_ys))
 nondifferentiable(
     operator.gt, operator.ge, operator.lt, operator.le, operator.eq, operator.ne,

@@ -239,6 +239,14 @@ def seeds(grad_ys: Any, ys: tuple) -> tuple:
 
 
 @primitive
+def seeds_grad(ct: tuple, grad_ys: Any) -> Any:
+    """The cotangent of `seeds`' grad_ys (a tuple or list of seeds): each output's, summed back to
+    its seed's shape."""
+    grads = [unbroadcast(c, g) for c, g in zip(ct, grad_ys)]
+    return tuple(grads) if isinstance(grad_ys, tuple) else grads
+
+
+@primitive
 def setitem(x: Any, index: Any, value: Any) -> Any:
     """`x[index] = value` as a value: a copy of `x` with the slot replaced (written out
     in generated code as `y = x.copy()` then `y[index] = value`)."""
