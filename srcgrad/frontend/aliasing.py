@@ -191,6 +191,23 @@ class Aliasing:
             value = view.parent
         return value
 
+    def _as_passed(self, value: Any, builder: Any, is_parameter: Any) -> Any:
+        """`value` replayed on the parameter it is a version of, as the caller passed it (its memory
+        layout is the one Python's array keeps through writes in place), or None where the chain
+        is not made of views NumPy always makes, or its root is not a version of a parameter."""
+        chain = []
+        while (view := self.of(value)) is not None:
+            if view.fn is None or not view.always:
+                return None
+            chain.append(view)
+            value = view.parent
+        passed = self.storage(value)
+        if is_parameter is None or not isinstance(passed, Value) or not is_parameter(passed):
+            return None
+        for view in reversed(chain):
+            passed = builder.call(view.fn, passed, *view.args, hint=f"{passed.hint}_view", **view.kwargs)
+        return passed
+
     def note_op(self, op: Op) -> None:
         """Record the result of a call op as a view of its first operand, where it may be one."""
         fn, args = op.fn, op.args
@@ -227,7 +244,7 @@ class Aliasing:
         if fn in VIEW_NAMES:
             self.record(result, View(args[0], fn, list(args[1:]), dict(op.kwargs), fn in ALWAYS_VIEWS, op))
 
-    def test(self, value: Value, view: View, builder: Any) -> Value:
+    def test(self, value: Value, view: View, builder: Any, is_parameter: Any = None) -> Value:
         """The run-time test that `value` really is a view of `view.parent`, at the builder's
         insertion point. Lowering keeps every value with such a record the result of its view op
         on its parent (a write through it replays the view from the new parent), so the adjoint's
@@ -235,7 +252,12 @@ class Aliasing:
         made = view.made_by
         if view.fn in LAYOUT_DEPENDENT and self.is_written(self.root(view.parent)):
             # Whether NumPy viewed or copied depends on the memory layout Python's array had after
-            # the write, which the adjoint's new version of it need not share.
+            # the write, which the adjoint's new version of it need not share: a write in place
+            # keeps the caller's layout, so ask the parameter as passed, through the same views.
+            probe = self._as_passed(view.parent, builder, is_parameter)
+            if probe is not None:
+                reshaped = builder.call(view.fn, probe, *view.args, hint=f"{value.hint}_probe", **view.kwargs)
+                return builder.call(is_view_of, reshaped, probe, hint=f"{value.hint}_is_view")
             name = getattr(view.fn, "__name__", "reshape")
             raise SrcgradError(f"a write that reaches '{value.hint}', a {name} of an array written in place "
                                f"before it (a parameter): NumPy views or copies it depending on the caller's "

@@ -99,7 +99,7 @@ class ItemWrites:
                 raise self._named_storage_error(node, name, child.hint)
             chain.append((child, child_view))
             child, child_view = child_view.parent, aliasing.of(child_view.parent)
-        tests = {id(c): aliasing.test(c, v, self.builder) for c, v in chain if not v.always}
+        tests = {id(c): aliasing.test(c, v, self.builder, self.lowering.is_parameter) for c, v in chain if not v.always}
         written: dict[int, Abstract] = {id(old): new}
         for c, v in chain:
             written[id(v.parent)] = self._written_back(v.parent, written[id(c)], v, tests.get(id(c)), node)
@@ -310,7 +310,7 @@ class ItemWrites:
 
         # A view NumPy makes only sometimes is replayed where it was one; a view of a parent that is
         # new only where its own test held (a name bound on a loop's later trips) only there too.
-        test = aliasing.test(bound, view, self.builder) if not view.always else self._replayed_when(parent_new)
+        test = aliasing.test(bound, view, self.builder, self.lowering.is_parameter) if not view.always else self._replayed_when(parent_new)
         new = replay() if test is None else self.structured_if(test, replay, lambda: bound, node, bound.hint)
         self._replayed_if(new, test)
         if isinstance(new, Value):
