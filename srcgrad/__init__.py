@@ -10,6 +10,7 @@
 
 from .version import __version__  # noqa: E402
 from .api import differentiate, grad, show, value_and_grad  # noqa: E402
+from .exporting import export  # noqa: E402
 from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
 from .runtime.core import stop_gradient  # noqa: E402
 from .rules.registry import register_vjp  # noqa: E402
@@ -20,6 +21,7 @@ __all__ = [
     "value_and_grad",
     "stop_gradient",
     "show",
+    "export",
     "register_vjp",
     "SrcgradError",
     "UnsupportedSyntaxError",

@@ -1,4 +1,4 @@
-"""`srcgrad show MODULE_OR_FILE:FUNCTION [options]` (SPEC.md section 6).
+"""`srcgrad show MODULE_OR_FILE:FUNCTION [options]` (SPEC.md section 6), and `srcgrad export ... -o FILE`.
 
 Exit status: 0 on success, 1 with a one-paragraph error on a srcgrad error,
 2 on a usage error.
@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from . import api, pipeline
+from . import api, exporting, pipeline
 from . import options as option_checks
 from .errors import SrcgradError
 
@@ -81,6 +81,13 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--no-optimize", action="store_true", help="show the raw transform")
     show.add_argument("--ir", action="store_true", help="print the SSA IR instead of Python")
     show.add_argument("--stop-after", choices=["lower", "reverse"], help="with --ir: the IR after this stage")
+    export = sub.add_parser("export", help="write the adjoint as a module that needs NumPy only")
+    export.add_argument("target", help="MODULE_OR_FILE:FUNCTION, e.g. examples/linreg.py:cost")
+    export.add_argument("-o", "--output", required=True, help="the module to write, e.g. cost_grad.py")
+    export.add_argument("--wrt", help="parameter names or indices, comma-separated")
+    export.add_argument("--stop-gradients", help="names held constant, comma-separated")
+    export.add_argument("--unconnected-gradients", choices=["none", "zero"])
+    export.add_argument("--no-optimize", action="store_true", help="export the raw transform")
     return p
 
 
@@ -102,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             options["unconnected_gradients"] = args.unconnected_gradients
         if args.no_optimize:
             options["optimize"] = False
+        if args.command == "export":
+            exporting.export(fn, args.output, **options)
+            return 0
         if args.ir or args.stop_after:
             opts = option_checks.normalise(fn, options)
             _, ir_text = pipeline.differentiate(fn, opts, stop_after=args.stop_after or "reverse")

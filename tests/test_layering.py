@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "srcgrad"
 
 BASE = {"location", "errors", "runtime", "version"}
 COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "options", "api",
-            "cli"}
+            "exporting", "cli"}
 ALLOWED = {
     "location": set(),
     "version": set(),
@@ -24,11 +24,12 @@ ALLOWED = {
     "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend"},
     "options": BASE | {"pipeline", "frontend"},
     "api": BASE | {"pipeline", "options", "backend", "frontend", "rules"},
-    "cli": BASE | {"api", "options", "pipeline"},
+    "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
+    "cli": BASE | {"api", "exporting", "options", "pipeline"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},
-    "__init__": {"api", "errors", "runtime", "rules", "version"},
+    "__init__": {"api", "exporting", "errors", "runtime", "rules", "version"},
     "__main__": {"cli"},
 }
 
