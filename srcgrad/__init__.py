@@ -11,6 +11,7 @@
 from .version import __version__  # noqa: E402
 from .api import differentiate, grad, show, value_and_grad  # noqa: E402
 from .exporting import export  # noqa: E402
+from .jacobians import check_grads, hessian, hvp, jacobian  # noqa: E402
 from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
 from .runtime.core import stop_gradient  # noqa: E402
 from .rules.registry import register_vjp  # noqa: E402
@@ -22,6 +23,10 @@ __all__ = [
     "stop_gradient",
     "show",
     "export",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "check_grads",
     "register_vjp",
     "SrcgradError",
     "UnsupportedSyntaxError",

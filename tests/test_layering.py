@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "srcgrad"
 
 BASE = {"location", "errors", "runtime", "version"}
 COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "options", "api",
-            "exporting", "cli"}
+            "exporting", "jacobians", "cli"}
 ALLOWED = {
     "location": set(),
     "version": set(),
@@ -25,11 +25,12 @@ ALLOWED = {
     "options": BASE | {"pipeline", "frontend"},
     "api": BASE | {"pipeline", "options", "backend", "frontend", "rules"},
     "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
+    "jacobians": BASE | {"api"},
     "cli": BASE | {"api", "exporting", "options", "pipeline"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},
-    "__init__": {"api", "exporting", "errors", "runtime", "rules", "version"},
+    "__init__": {"api", "exporting", "jacobians", "errors", "runtime", "rules", "version"},
     "__main__": {"cli"},
 }
 
