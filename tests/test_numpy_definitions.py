@@ -49,10 +49,18 @@ def outers(x, y):
     return np.sum(np.multiply.outer(x, y) ** 2) + np.sum(np.sin(np.subtract.outer(y, x)))
 
 
+def partitioned(x):
+    return np.sum(np.partition(x, 2, axis=1)[:, :2] ** 2) + np.sum(np.partition(x, 1, axis=None)[:1])
+
+
+def inserted(x, v):
+    return np.sum(np.insert(x, 1, v, axis=0) ** 2) + np.sum(np.sin(np.insert(x, -1, 0.5)))
+
+
 PROGRAMS = [
     (trapezoid_default, (V,)), (trapezoid_dx_axis, (M,)), (trapezoid_on_a_grid, (M, GRID)),
     (gradient_of_samples, (V,)), (chain_of_products, (M[:, :4], M[:, :4].T @ M[:, :4], V[:4])),
-    (reductions, (M,)), (accumulations, (M,)), (outers, (V[:3], M)),
+    (reductions, (M,)), (accumulations, (M,)), (outers, (V[:3], M)), (partitioned, (M,)), (inserted, (M, V)),
 ]
 
 

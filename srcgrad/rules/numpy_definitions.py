@@ -39,12 +39,31 @@ def multi_dot(arrays):
     return result
 
 
+def partition(a, kth, axis=-1):
+    """np.partition: the elements gathered in the order np.argpartition gives."""
+    if axis is None:
+        a, axis = np.ravel(a), -1
+    return np.take_along_axis(a, np.argpartition(a, kth, axis=axis), axis=axis)
+
+
+def insert(arr, obj, values, axis=None):
+    """np.insert of values before one position (an int) along an axis (the flattened array for None)."""
+    assert isinstance(obj, int), "srcgrad differentiates np.insert at one int position"
+    if axis is None:
+        arr, axis = np.ravel(arr), 0
+    arr = np.moveaxis(arr, axis, 0)
+    position = obj if obj >= 0 else obj + len(arr)
+    piece = np.broadcast_to(values, (1,) + np.shape(arr)[1:]) if np.ndim(values) < np.ndim(arr) else values
+    return np.moveaxis(np.concatenate([arr[:position], piece, arr[position:]], axis=0), 0, axis)
+
+
 def ufunc_outer(fn, a, b):
     """`fn.outer(a, b)`: fn of every pair, a's axes first."""
     return fn(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b)
 
 
-DEFINITIONS = {np.trapezoid: trapezoid, np.linalg.multi_dot: multi_dot, np.gradient: gradient}
+DEFINITIONS = {np.trapezoid: trapezoid, np.linalg.multi_dot: multi_dot, np.gradient: gradient,
+               np.partition: partition, np.insert: insert}
 """The NumPy function -> its definition here."""
 
 REDUCTIONS = {
