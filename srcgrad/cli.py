@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from . import api, exporting, pipeline
 from . import options as option_checks
 from .errors import SrcgradError
+from .version import __version__
 
 
 class UsageError(Exception):
@@ -72,6 +73,7 @@ def highlight(source: str) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="srcgrad", description="Source-to-source reverse-mode AD for Python + NumPy.")
+    p.add_argument("--version", action="version", version=f"srcgrad {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print the generated adjoint of a function")
     show.add_argument("target", help="MODULE_OR_FILE:FUNCTION, e.g. examples/linreg.py:cost")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import srcgrad
+
 ROOT = Path(__file__).resolve().parents[1]
 LINREG = str(ROOT / "examples" / "linreg.py")
 
@@ -62,3 +64,8 @@ def test_usage_errors_exit_2():
     assert srcgrad_cli("show", "examples/missing.py:f").returncode == 2
     assert srcgrad_cli("show", f"{LINREG}:nothing").returncode == 2
     assert srcgrad_cli("frobnicate").returncode == 2
+
+
+def test_version():
+    done = srcgrad_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"srcgrad {srcgrad.__version__}"
