@@ -138,3 +138,26 @@ def test_a_loop_that_may_leave_a_parameter_as_it_was_passes_writes_on(fn):
     args = (np.array([1.5, -0.5]), np.array([-0.248, 0.465]))
     check_value_is_pythons(fn, *args)
     check(fn, args, wrt=(0, 1))
+
+
+TABLE_2x3 = [[0.73, 0.64, 0.01], [0.2, 0.12, 0.06]]
+
+
+def bump(a0, scale=1.5):
+    a0 += scale
+    return TABLE_2x3
+
+
+def maybe_parameter_written_after_an_if(x0, x1):
+    v2 = TABLE_ROW if np.sum(x1) >= 0.45 else x1
+    if np.max(np.exp(x0)) >= 0.68:
+        pass
+    else:
+        bump(x1)
+    return TABLE_2x3 + (v2 if np.sum(bump(x1)) <= 0.06 else v2)  # (aliasing seed 217841: v2 missed this write)
+
+
+def test_a_write_after_an_if_into_an_array_a_name_may_be_is_refused_when_it_runs():
+    with pytest.raises(UnsupportedValueError, match="on some paths only"):
+        srcgrad.grad(maybe_parameter_written_after_an_if, wrt=1)(np.array([[0.33, -0.74, -0.05]]),
+                                                                np.array([-0.82, -0.39, 1.15]))

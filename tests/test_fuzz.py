@@ -120,6 +120,9 @@ CAUGHT: dict[str, str] = {
     "value_number_augmented_through_a_helper_in_a_loop": "aliasing seed 225013: `x1 = x0` then, in a loop, a helper's "
                                                          "`scale -= C0` on x0 (a NumPy float: rebound, not written): x0 "
                                                          "took the new value where another name viewed it",
+    "value_helper_result_is_its_argument_twice": "aliasing seed 214553: `np.subtract(h0(x1), h0(x1))` with h0 halving "
+                                                 "its parameter in place and returning it: both operands are x1's "
+                                                 "array, so Python gives 0; the first kept the value between the calls",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
+from ..runtime.views import is_view_of
 from .conditionals import _truthy
 from .resolve import MISSING, UNBOUND, Abstract, Seq, Static, classify, resolve_free
 
@@ -105,7 +106,24 @@ class Expressions:
             memo = {id(old): env[name] for name, old in mark.items() if name in env and env[name] is not old}
             if memo:
                 values[i] = self._rederived(values[i], memo, node)
+                values[i] = self._maybe_same_rederived(values[i], mark, memo, node)
         return values
+
+    def _maybe_same_rederived(self, value: Abstract, mark: dict, memo: dict, node: gast.AST) -> Abstract:
+        """An operand that a name held then may be (`h(x)` returning its parameter after `a0 *= s`:
+        the caller's x is that array if it is one, else the number it was) is that name's new value
+        where it is the same array, as the run-time test says."""
+        aliasing = self.lowering.aliasing
+        if not isinstance(value, Value) or id(value) in memo:
+            return value
+        for old in mark.values():
+            view = aliasing.of(old)
+            if isinstance(old, Value) and id(old) in memo and view is not None and view.parent is value \
+                    and view.fn is np.asarray and not view.always:
+                test = self.call_op(is_view_of, [value, old], {}, f"{value.hint}_is_view", view=False)
+                new = memo[id(old)]
+                return self.structured_if(test, lambda: new, lambda: value, node, value.hint)
+        return value
 
     def _has_call(self, node: gast.AST) -> bool:
         """Whether evaluating `node` may write into an array in place: only a call can."""

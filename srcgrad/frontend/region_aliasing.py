@@ -169,7 +169,9 @@ class RegionAliasing:
             covered.add(id(parent))
         # only an array a live name reaches can be written later (a parameter's array a rebound name
         # held is not: the adjoint writes a copy of it, never it)
-        live = {id(aliasing.root(leaf)) for e in self._live_envs() for m, b in e.items() if m != n for leaf in _leaves(b)}
+        leaves = [leaf for e in self._live_envs() for m, b in e.items() if m != n for leaf in _leaves(b)]
+        live = {id(aliasing.root(leaf)) for leaf in leaves}
+        live |= {id(aliasing.root(a.parent)) for leaf in leaves for a in aliasing.also(leaf)}  # `v = x if c else C`
         for way, v in zip(ways, values):
             for storage in [v, *(a.parent for a in aliasing.also(v))]:
                 root = aliasing.root(storage)
