@@ -123,6 +123,9 @@ CAUGHT: dict[str, str] = {
     "value_helper_result_is_its_argument_twice": "aliasing seed 214553: `np.subtract(h0(x1), h0(x1))` with h0 halving "
                                                  "its parameter in place and returning it: both operands are x1's "
                                                  "array, so Python gives 0; the first kept the value between the calls",
+    "value_view_of_two_names_one_rebound_in_a_loop": "aliasing seed 224501: `view7 = x0[::1]; alias11 = x0`, a loop "
+                                                     "rebinding alias11 and dividing x0 in place: view7 was tied to "
+                                                     "alias11 inside the loop and missed the writes from the second trip",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

@@ -65,6 +65,7 @@ class LoopViews:
             representative = steady[0] if steady else group[0]
             same = [representative] if representative != n else []
             parents = [m for m in names if m != n and view is not None and view.parent is entry.get(m)]
+            parents.sort(key=lambda m: m in rebound)  # a view of the name the body does not rebind
             for m in same + parents:
                 if n in rebound or m in rebound:
                     # A view on the first trip; after a rebinding, perhaps not: the run-time test
