@@ -169,3 +169,18 @@ def appended_then_rows_written(x0, x1):
 def test_a_row_write_into_an_array_a_run_time_list_holds_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'row', an array the list (or tuple )?'xs' holds"):
         srcgrad.grad(appended_then_rows_written, wrt=(0, 1))(np.ones(3), np.ones((2, 1)))
+
+
+def appended_while_a_view_writes_it(x1, x2):
+    view2 = x1[np.newaxis]
+    xs = [x2[0]]
+    for i in range(4):
+        if np.sum(x2) < 10.0:
+            view2 /= 2.0  # writes x1, which the list holds from the second trip on
+        xs.append(x1)
+    return sum(xs)
+
+
+def test_appending_an_array_the_loop_writes_through_a_view_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="appending 'x1', an array the loop writes into in place"):
+        srcgrad.grad(appended_while_a_view_writes_it)(np.array([0.4, -0.7, 0.9]), np.ones((2, 3)))

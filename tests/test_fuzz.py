@@ -130,6 +130,10 @@ CAUGHT: dict[str, str] = {
     "value_view_of_two_names_one_rebound_in_a_loop": "aliasing seed 224501: `view7 = x0[::1]; alias11 = x0`, a loop "
                                                      "rebinding alias11 and dividing x0 in place: view7 was tied to "
                                                      "alias11 inside the loop and missed the writes from the second trip",
+    "value_closure_argument_written_by_a_later_argument": "aliasing seed 256177: inside a closure, `h0(y6, h0(y6, C2))` "
+                                                          "with h0 doubling its first parameter in place: the outer "
+                                                          "call's y6 (an enclosing name) was not read again after the "
+                                                          "inner call's write (2x instead of 4x)",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

@@ -165,7 +165,7 @@ class ControlFlow(Conditionals):
         self.assign(stmt.target, _item(item, index), body_env)
         listed = len(self.lowering.aliasing.listed)
         self.block(stmt.body, body_env)
-        self.check_listed_in_loop(body, listed)
+        self.check_listed_in_loop(body, listed, dict(zip(names, args)))
         self.check_carried_views(kept, names, env, body_env, stmt)
         self.at(stmt)
         self.builder.op(Op("yield", [self.operand(body_env[n]) for n in names]))
@@ -318,7 +318,7 @@ class ControlFlow(Conditionals):
         self.builder = Builder(body, saved.loc)
         listed = len(self.lowering.aliasing.listed)
         self.block(stmt.body, body_env)
-        self.check_listed_in_loop(body, listed)
+        self.check_listed_in_loop(body, listed, dict(zip(names, args)))
         self.check_carried_views(kept, names, env, body_env, stmt)
         self.at(stmt.test)
         saved_env, self.env_now = self.env_now, body_env

@@ -95,19 +95,28 @@ class Expressions:
         values = list(first or [])
         marks: list[dict | None] = [None] * len(values)
         writes = [self._has_call(n) for n in nodes]
+        seen = self._names_seen(env)  # a closure's own names and those of the functions around it
         if values and any(writes):
-            marks[-1] = dict(env)
+            marks[-1] = seen()
         for i, n in enumerate(nodes):
             values.append(evaluate(n, env))
-            marks.append(dict(env) if any(writes[i + 1:]) else None)
+            marks.append(seen() if any(writes[i + 1:]) else None)
+        now = seen()
         for i, mark in enumerate(marks):
             if mark is None:
                 continue
-            memo = {id(old): env[name] for name, old in mark.items() if name in env and env[name] is not old}
+            memo = {id(old): now[name] for name, old in mark.items() if name in now and now[name] is not old}
             if memo:
                 values[i] = self._rederived(values[i], memo, node)
                 values[i] = self._maybe_same_rederived(values[i], mark, memo, node)
         return values
+
+    def _names_seen(self, env: dict) -> Callable[[], dict]:
+        """A snapshot of the names this code sees: its own, then a closure's enclosing ones."""
+        outer = self.outer_env
+        if outer is None:
+            return lambda: dict(env)
+        return lambda: {**dict(outer), **env}
 
     def _maybe_same_rederived(self, value: Abstract, mark: dict, memo: dict, node: gast.AST) -> Abstract:
         """An operand that a name held then may be (`h(x)` returning its parameter after `a0 *= s`:

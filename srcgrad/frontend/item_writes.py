@@ -185,11 +185,16 @@ class ItemWrites:
         self.call_op(check_not_array, [old, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
                      {}, "listed", view=False)
 
-    def check_listed_in_loop(self, body: Block, start: int) -> None:
+    def check_listed_in_loop(self, body: Block, start: int, carried: dict | None = None) -> None:
         """After a loop body: an array it appends to a run-time list and also writes (the write
-        before the append in the body, so on a later trip) is refused as `check_unlisted` does."""
+        before the append in the body, so on a later trip) is refused as `check_unlisted` does.
+        `carried`: the loop's names -> their arguments in the body (an array appended by a name the
+        loop carries is that argument's array, whatever the body's merges made of the name)."""
         aliasing = self.lowering.aliasing
+        carried = carried or {}
         for storage, node, list_name, item in aliasing.listed[start:]:
+            if item in carried and id(aliasing.storage(carried[item])) in aliasing.rewritten:
+                storage = aliasing.storage(carried[item])
             if not (isinstance(storage, Value) and storage.owner is body and id(storage) in aliasing.rewritten):
                 continue
             message = (f"appending '{item}', an array the loop writes into in place, to the list "
