@@ -134,6 +134,10 @@ CAUGHT: dict[str, str] = {
                                                           "with h0 doubling its first parameter in place: the outer "
                                                           "call's y6 (an enclosing name) was not read again after the "
                                                           "inner call's write (2x instead of 4x)",
+    "value_nested_row_loops_outer_iterable_rebound": "aliasing seed 262607: `for row4 in x0: for row6 in x0: row6 += "
+                                                     "...` then `x0 = x0` in the outer body: the outer loop's rows "
+                                                     "were read from x0 as it was before the loop (the inner writes "
+                                                     "reached x0, not the rows source the outer loop did not carry)",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

@@ -130,7 +130,7 @@ class LoopViews:
     def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
         """A write inside a region reached a name the region does not carry (through a view made
         inside it): lower the region again, carrying it (`retrying`)."""
-        missed = [n for n, value in before.items() if n not in names and not n.startswith((".iter", ".outer"))
+        missed = [n for n, value in before.items() if n not in names and not n.startswith(".outer")
                   and any(n in p and p[n] is not value and not isinstance(p[n], LocalFunction) for p in paths)]
         if missed:
             raise Uncarried(missed)

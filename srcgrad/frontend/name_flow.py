@@ -9,6 +9,10 @@ VIEW_FUNCTIONS = {"asarray", "reshape", "ravel", "transpose", "swapaxes", "movea
                    "atleast_1d", "atleast_2d", "atleast_3d", "split", "array_split", "broadcast_to", "diagonal"}
 
 
+_PASSING = {"enumerate", "reversed", "zip", "iter", "list", "tuple"}
+"""Builtins whose items are their arguments' own items (rows, which view the arrays)."""
+
+
 def flowing_into(stmts: list[gast.stmt], written: set[str]) -> set[str]:
     """The names whose arrays may reach a name of `written` through the region's assignments (a
     name, an item, an attribute, a method's or a view function's result: what may be a view),
@@ -47,6 +51,8 @@ def _view_sources(expr: gast.expr) -> set[str]:
         return _view_sources(expr.body) | _view_sources(expr.orelse)
     if isinstance(expr, (gast.Tuple, gast.List)):
         return {n for e in expr.elts for n in _view_sources(e)}
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and expr.func.id in _PASSING:
+        return {n for a in expr.args for n in _view_sources(a)}  # enumerate(a), zip(a, b): their rows
     if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
         if isinstance(expr.func.value, gast.Name) and expr.func.attr in VIEW_FUNCTIONS and expr.args:
             return _view_sources(expr.args[0])  # np.reshape(a, ...)
@@ -59,3 +65,16 @@ def rebound_names(stmts: list[gast.stmt]) -> set[str]:
     augmented = {id(n.target) for s in stmts for n in gast.walk(s) if isinstance(n, gast.AugAssign)}
     return {n.id for s in stmts for n in gast.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and id(n) not in augmented}
+
+
+def rows_written(stmts: list[gast.stmt], written: set[str]) -> set[str]:
+    """The names iterated by a loop among `stmts` whose target (a row, a view of the iterable) is
+    written: a write through the row reaches the iterable's array."""
+    found: set[str] = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.For):
+                targets = {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
+                if targets & (written | found):
+                    found |= _view_sources(node.iter)
+    return found - written

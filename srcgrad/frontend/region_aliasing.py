@@ -17,7 +17,7 @@ from ..ir.nodes import defining_block, is_inside
 from .aliasing import View
 from .calls import _is_library as is_library
 from .item_writes import _leaves
-from .name_flow import flowing_into, rebound_names
+from .name_flow import flowing_into, rebound_names, rows_written
 from .resolve import Abstract, LocalFunction, Seq, Static, resolve_free
 from .source import parse_function
 
@@ -40,6 +40,7 @@ class RegionAliasing:
                 elif isinstance(n, gast.Call) and self._may_write_arguments(n.func, env):
                     written.update(a.id for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, gast.Name))
         written |= flowing_into(stmts, written)  # `x, v = v, x` in a loop: v holds x's array next
+        written |= rows_written(stmts, written)  # `for r in x: r += 1` inside: x's array is written
         if written & set(targets):
             written.update(n for n in env if n.startswith(".iter"))
         aliasing = self.lowering.aliasing
