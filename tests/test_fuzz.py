@@ -138,6 +138,10 @@ CAUGHT: dict[str, str] = {
                                                      "...` then `x0 = x0` in the outer body: the outer loop's rows "
                                                      "were read from x0 as it was before the loop (the inner writes "
                                                      "reached x0, not the rows source the outer loop did not carry)",
+    "optimize_view_of_a_name_unbound_on_one_path": "aliasing seed 267480: `view9 = alias7[...]` bound on one path of an "
+                                                    "`if` only, then `x1 += 0`: generated code replayed the view of "
+                                                    "alias7 (None on the other path): TypeError 'NoneType' object is "
+                                                    "not subscriptable",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

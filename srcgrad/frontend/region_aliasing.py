@@ -6,6 +6,7 @@ several arrays, after it (views through a loop's trips: frontend/loop_views.py).
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from typing import Any
 
 import gast
@@ -149,6 +150,8 @@ class RegionAliasing:
                 if merged is not None and isinstance(_at(env[n], path), Value):
                     if not self._visible(merged.parent):
                         merged = self._outside_base(merged, after)
+                    if merged is not None and merged.always and len(ways) < len(paths):
+                        merged = replace(merged, always=False)  # unbound on some way: a view only where bound
                     if merged is not None:
                         aliasing.record(_at(env[n], path), merged)
                 if isinstance(_at(env[n], path), Value):
