@@ -288,3 +288,15 @@ def test_the_oracles_flag_a_wrong_gradient_shape_and_a_wrong_value(tmp_path: Pat
     # A kink within the step is not a failure.
     verdict, _ = oracles.fd_verdict(lambda t: abs(t) + t, 0.0, 2.0, 1.0)
     assert verdict == "nonsmooth"
+
+
+# Programs srcgrad once refused ("a loop in which 'v' stops being a view of ...") and now
+# differentiates: a tie between carried names that does not hold at the body's end becomes a
+# run-time test where each trip starts. Each must pass every oracle (values, finite differences).
+ONCE_REFUSED = [(350122, False), (350187, False), (350473, False)]
+
+
+@pytest.mark.parametrize("seed, aliasing", ONCE_REFUSED, ids=[str(s) for s, _ in ONCE_REFUSED])
+def test_once_refused_programs_now_pass(seed, aliasing):
+    result = runner.run_one(seed, aliasing=aliasing, hvp_every=1, optimize_every=1)
+    assert result.status == "passed", f"{result.status}: {result.detail}"

@@ -37,6 +37,7 @@ class LoopViews:
                 aliasing.record(args[n], view.rebased(args[m]))
                 kept.append((n, m, view))
         outside = self.lowering.assumed_outside.setdefault(id(loop), {})
+        loose = self.lowering.loose_ties.setdefault(id(loop), set())
         for n in names:
             held = aliasing.listed_entry(entry.get(n))
             if held is not None:  # an array a run-time list holds is held by it inside the loop too
@@ -67,7 +68,7 @@ class LoopViews:
             parents = [m for m in names if m != n and view is not None and view.parent is entry.get(m)]
             parents.sort(key=lambda m: m in rebound)  # a view of the name the body does not rebind
             for m in same + parents:
-                if n in rebound or m in rebound:
+                if n in rebound or m in rebound or n in loose:
                     # A view on the first trip; after a rebinding, perhaps not: the run-time test
                     # decides (every recorded view is a real view in the adjoint, so it can).
                     like = View(args[m], np.asarray, [], {}, False) if view is None or view.parent is not entry.get(m) \
@@ -122,6 +123,10 @@ class LoopViews:
                 held = now is not None and now.parent is parent and now.same_as(view)
             if not held and assumed.get(n) is not None:
                 assumed[n] = None  # lower the body again without assuming it
+                raise Uncarried([], again=True)
+            loose = self.lowering.loose_ties.setdefault(id(node), set())
+            if not held and n not in loose:
+                loose.add(n)  # lower the body again, with a run-time test where each trip starts
                 raise Uncarried([], again=True)
             if not held:
                 raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",

@@ -63,6 +63,9 @@ class Lowering:
         under (views of it are replayed under the same test; see item_writes.py)."""
         self.assumed_views: dict[int, dict] = {}
         """Per loop: names unbound on entry that its body leaves as views (see item_writes.py)."""
+        self.loose_ties: dict[int, set] = {}
+        """Per loop: carried names whose tie to another name's array (a view of it, or it) did not
+        hold at the body's end: each trip starts with a run-time test instead (LoopViews)."""
         self.assumed_outside: dict[int, dict] = {}
         """Per loop: carried names some trip may leave holding an array from outside the function
         (`x, g = g, x` with g a global): a write through them is refused from the body's start."""
