@@ -142,6 +142,9 @@ CAUGHT: dict[str, str] = {
                                                     "`if` only, then `x1 += 0`: generated code replayed the view of "
                                                     "alias7 (None on the other path): TypeError 'NoneType' object is "
                                                     "not subscriptable",
+    "value_loop_break_keeps_parameter": "aliasing seed 276830: `alias3 = x1`, a loop that breaks before rebinding x1 "
+                                        "to a number, then `x1 *= 0.5`: alias3 (x1's array where the loop broke "
+                                        "first) missed the write",
     "value_300373": "code generation: a copy-propagated constant base printed as `-1.1 ** 2` computed -(1.1 ** 2); the "
                     "helper's `scale /= scale ** 2` then chose the other branch and the write into x0 went missing",
     "value_303698": "a helper returning `a0 if c else a0`: the conditional expression made a new value, not the "

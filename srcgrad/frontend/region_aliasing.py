@@ -13,7 +13,7 @@ import gast
 import numpy as np
 
 from ..errors import SrcgradError
-from ..ir import Const, Free, Value
+from ..ir import Const, Free, Op, Value
 from ..ir.nodes import defining_block, is_inside
 from .aliasing import View
 from .calls import _is_library as is_library
@@ -259,7 +259,18 @@ class RegionAliasing:
         """Whether a loop body's `value` for a name is, on some trips, that name's own argument (a
         maybe-view of it: `if c: a = np.min(a)`), the array the name had when the trip began."""
         view = self.lowering.aliasing.of(value)
-        return view is not None and view.fn is np.asarray and not view.always and after.get(id(view.parent)) is merged
+        if view is not None and view.fn is np.asarray and not view.always and after.get(id(view.parent)) is merged:
+            return True
+        owner = value.owner if isinstance(value, Value) else None
+        if isinstance(owner, Op) and owner.kind == "if" and value in owner.results:  # `if c: a = 0.5` merged
+            k = owner.results.index(value)
+            for region in owner.regions:
+                term = region.ops[-1] if region.ops else None
+                if term is not None and term.kind == "yield" and k < len(term.args):
+                    way = term.args[k]
+                    if after.get(id(way)) is merged or way is not value and self._keeps_own(way, merged, after):
+                        return True
+        return False
 
     def _uncarried_values(self, names: list[str], env: dict) -> list[Value]:
         """The arrays names the region does not carry hold (items of their tuples and lists too), and
