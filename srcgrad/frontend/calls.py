@@ -90,7 +90,7 @@ def _keywords_by_position(fn: Any, args: list, kwargs: dict) -> tuple[list, dict
         elif parameter.default is not inspect.Parameter.empty and is_literal(parameter.default):
             args.append(Const(parameter.default))
         else:
-            return args[:len(args)], kwargs  # a gap the rule gives no default for: left as written
+            return args, kwargs  # a gap the rule gives no default for: the rest stay keywords
     return args, kwargs
 
 

@@ -112,12 +112,10 @@ class ItemWrites:
             if v.always:
                 final[id(c)] = self._replay(v, parent_new, c.hint)
             else:
+                # new either way (the view replayed, or the written version): views of it are replayed
+                # either way, not only under this test
                 final[id(c)] = self.structured_if(tests[id(c)], lambda v=v, p=parent_new, c=c: self._replay(v, p, c.hint),
                                              lambda c=c: written[id(c)], node, c.hint)
-                if written[id(c)] is c:
-                    # new only where it is a view (else as it was): so are views of it. The written name
-                    # itself is new either way, and views of it are replayed either way.
-                    self._replayed_if(final[id(c)], tests[id(c)])
             if isinstance(final[id(c)], Value):
                 aliasing.record(final[id(c)], v.rebased(parent_new))
         if of_parameter:
@@ -141,11 +139,11 @@ class ItemWrites:
         else x2`, then `x2 += 1`) is refused: where the write changes an array for certain at
         compile time, else (`h += v`, a number perhaps) at run time if `old` is an array."""
         aliasing = self.lowering.aliasing
-        for base in [old, *self._chain(old)]:
-            if aliasing.also(base):  # the write may reach an array srcgrad cannot tie to it
-                self._refuse_alternative(old, name, None, node, certain=certain)
-                return
-        written = {id(old), *(id(base) for base in self._chain(old))}
+        reached = [old, *self._chain(old)]
+        if any(aliasing.also(base) for base in reached):  # the write may reach an array srcgrad cannot tie to it
+            self._refuse_alternative(old, name, None, node, certain=certain)
+            return
+        written = {id(base) for base in reached}
         for live in self._live_envs():
             for bound in live.values():
                 for leaf in _leaves(bound):
@@ -166,9 +164,14 @@ class ItemWrites:
             hint = f"bind '{holder}' to a copy where it is bound ({holder} = ....copy())"
         if certain:
             raise self.error(node, message, hint)
+        self.refuse_if_array(old, message, hint, node)
+
+    def refuse_if_array(self, value: Value, message: str, hint: str, node: gast.AST) -> None:
+        """Refuse, when it runs, a write that changes `value` in place only if it is an array (`h += v`
+        rebinds a number): a located `check_not_array` in the adjoint's forward sweep."""
         loc = self.parsed.loc(node)
-        self.call_op(check_not_array, [old, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
-                     {}, "shared", view=False)
+        self.call_op(check_not_array, [value, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
+                     {}, "checked", view=False)
 
     def check_unlisted(self, old: Value, name: str, node: gast.AST, *, certain: bool) -> None:
         """A write into an array a run-time list holds (`xs.append(a)` then `a[0] = v`) would change
@@ -181,9 +184,7 @@ class ItemWrites:
         message, hint = self.listed_message(name, entry)
         if certain:
             raise self.error(node, message, hint)
-        loc = self.parsed.loc(node)
-        self.call_op(check_not_array, [old, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
-                     {}, "listed", view=False)
+        self.refuse_if_array(old, message, hint, node)
 
     def check_listed_in_loop(self, body: Block, start: int, carried: dict | None = None) -> None:
         """After a loop body: an array it appends to a run-time list and also writes (the write
@@ -202,9 +203,7 @@ class ItemWrites:
             hint = f"append a copy: {list_name}.append({item}.copy())"
             if aliasing.rewritten[id(storage)]:
                 raise self.error(node, message, hint)
-            loc = self.parsed.loc(node)
-            self.call_op(check_not_array, [storage, Const(f"{loc.file}:{loc.line}: {message} is not supported ({hint})")],
-                         {}, "listed", view=False)
+            self.refuse_if_array(storage, message, hint, node)
 
     def listed_message(self, name: str, entry: tuple) -> tuple[str, str]:
         _, where, list_name, _ = entry
