@@ -36,10 +36,6 @@ KNOWN_FAILURES: dict[int, str] = {}  # none now (seeds 204, 211, 338, 435, 669, 
 
 # regression file stem -> reason it still fails (strict xfail: remove the entry once fixed). None now.
 KNOWN_REGRESSIONS: dict[str, str] = {
-    "value_helper_with_early_return_result_is_its_argument":
-        "aliasing seed 214553 (stop 20, not yet fixed): `np.subtract(h0(x1), h0(x1))` where h0 returns its parameter "
-        "after `a0 *= 0.5`, or early (a run-time `if`): the first operand, a merge of the helper's two returns, is not "
-        "re-read after the second call's write (Python gives 0; without the early return it is fixed)",
     "hvp_329360": "second order only: a tuple holding `x1 if c else x0.T`, then a row loop over x0 writing x1[[0, 2]]: "
                   "the first derivative is right, differentiating its adjoint raises numpy's 'inhomogeneous shape' "
                   "ValueError from a cotangent of the tuple (found on the final tree of stop 19, not yet fixed)",
@@ -124,6 +120,10 @@ CAUGHT: dict[str, str] = {
     "value_number_augmented_through_a_helper_in_a_loop": "aliasing seed 225013: `x1 = x0` then, in a loop, a helper's "
                                                          "`scale -= C0` on x0 (a NumPy float: rebound, not written): x0 "
                                                          "took the new value where another name viewed it",
+    "value_helper_with_early_return_result_is_its_argument": "aliasing seed 214553 (full form): as below, where h0 may "
+        "also return its parameter early (a run-time `if`); the first operand, a merge of the helper's two returns, was "
+        "not re-read after the second call's write, because the test for 'rederived already' mistook the operand's own "
+        "unchanged memo entry for a change",
     "value_helper_result_is_its_argument_twice": "aliasing seed 214553: `np.subtract(h0(x1), h0(x1))` with h0 halving "
                                                  "its parameter in place and returning it: both operands are x1's "
                                                  "array, so Python gives 0; the first kept the value between the calls",

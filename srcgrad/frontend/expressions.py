@@ -123,7 +123,7 @@ class Expressions:
         the caller's x is that array if it is one, else the number it was) is that name's new value
         where it is the same array, as the run-time test says."""
         aliasing = self.lowering.aliasing
-        if not isinstance(value, Value) or id(value) in memo:
+        if not isinstance(value, Value) or memo.get(id(value), value) is not value:  # rederived already
             return value
         for old in mark.values():
             view = aliasing.of(old)
