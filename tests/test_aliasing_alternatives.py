@@ -161,3 +161,17 @@ def test_a_write_after_an_if_into_an_array_a_name_may_be_is_refused_when_it_runs
     with pytest.raises(UnsupportedValueError, match="on some paths only"):
         srcgrad.grad(maybe_parameter_written_after_an_if, wrt=1)(np.array([[0.33, -0.74, -0.05]]),
                                                                 np.array([-0.82, -0.39, 1.15]))
+
+
+def row_a_nested_loop_broke_at_written(x1):
+    for i in range(3):
+        for row in x1:
+            if np.sum(x1) > -100.0:
+                break
+        row[::2] = 1.0  # (aliasing seed 404178: row may be x1's first row, or the row of the trip before)
+    return x1 * 1.0
+
+
+def test_a_write_into_the_row_a_nested_loop_broke_at_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="'row', which is \\(or views\\) an array from before"):
+        srcgrad.grad(row_a_nested_loop_broke_at_written)(np.ones((2, 3)))

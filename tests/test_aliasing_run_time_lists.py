@@ -184,3 +184,18 @@ def appended_while_a_view_writes_it(x1, x2):
 def test_appending_an_array_the_loop_writes_through_a_view_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="appending 'x1', an array the loop writes into in place"):
         srcgrad.grad(appended_while_a_view_writes_it)(np.array([0.4, -0.7, 0.9]), np.ones((2, 3)))
+
+
+def appended_then_maybe_rebound(x0, x1):
+    xs = [x0]
+    for i in range(4):
+        xs.append(x0)  # the list holds x0's array itself
+    if np.min(x0) < 0.45:
+        x0 = x1 * 2.0  # (aliasing seed 401695: after the if, x0 may still be the listed array)
+    x0 *= 0.5
+    return xs
+
+
+def test_a_write_through_a_name_that_may_be_a_listed_array_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'x0', an array the list or tuple 'xs' holds"):
+        srcgrad.grad(appended_then_maybe_rebound)(np.array([0.6, 2.0, 1.2]), np.ones(3))

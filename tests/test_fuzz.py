@@ -160,6 +160,9 @@ CAUGHT: dict[str, str] = {
                  "caller's names out of the short-circuit `and`, and the gradient through the loop was zero",
     "optimize_302032": "optimize=False: a merge after an if kept a relation to an array made inside the branch, and "
                        "the next loop carried it under a hidden name that was unbound (UnboundLocalError)",
+    "value_view_of_a_row_after_a_helpers_row_loop": "aliasing seed 403361: `row10 = x0[0]` then a helper looping "
+        "`for row0 in a0: row0 += ...` and `a0 += 1.0`: after the loop row10 was taken for its own array (the replay "
+        "of a view under its run-time test read as a name left as it was), so the later write missed it",
 }
 
 

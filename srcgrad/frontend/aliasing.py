@@ -136,11 +136,15 @@ class Aliasing:
     def listed_entry(self, value: Any) -> tuple | None:
         """The list entry holding `value`'s array, or one it views (a name a loop found to be
         another's array after the list was noted is a view of that one now)."""
-        versions = []
-        while value is not None:
+        versions, todo = [], [value]
+        while todo:  # its views' parents, and the arrays it may be (`x = C if c else x`)
+            value = todo.pop()
+            if any(value is v for v in versions):
+                continue
             versions.append(self._first_version(value))
             view = self.of(value)
-            value = view.parent if view is not None else None
+            todo += [view.parent] if view is not None else []
+            todo += [also.parent for also in self.also(value)]
         return next((e for e in self.listed if any(e[0] is v for v in versions)), None)
 
     def note_written(self, value: Any) -> None:

@@ -79,6 +79,8 @@ class ItemWrites:
         view = aliasing.of(old)
         aliases, dependents = self._sharers(old)
         if view is None and not aliases and not dependents:
+            if aliasing.also(old):  # it may be an array from before (the row a loop broke at), which no name ties
+                self._refuse_alternative(old, name, None, node, certain=in_place)
             aliasing.note_version(new, old, in_place)
             env[name] = new  # nothing else sees `old`: a plain rebinding
             return

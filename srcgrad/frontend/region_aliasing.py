@@ -262,6 +262,9 @@ class RegionAliasing:
         if view is not None and view.fn is np.asarray and not view.always and after.get(id(view.parent)) is merged:
             return True
         owner = value.owner if isinstance(value, Value) else None
+        replayed = self.lowering.replayed_if.get(id(value))
+        if replayed is not None and replayed[0] is value:
+            return False  # a view replayed where its run-time test held: the view, not the name's own array
         if isinstance(owner, Op) and owner.kind == "if" and value in owner.results:  # `if c: a = 0.5` merged
             k = owner.results.index(value)
             for region in owner.regions:
@@ -285,6 +288,10 @@ class RegionAliasing:
                 for value in (leaf, aliasing.root(leaf)):
                     if isinstance(value, Value):
                         found.setdefault(id(value), value)
+        # the arrays a run-time list holds (`xs.append(x)`, its items not known one by one)
+        for storage, _, list_name, _ in aliasing.listed:
+            if list_name in env and isinstance(storage, Value):
+                found.setdefault(id(storage), storage)
         return list(found.values())
 
     def _outside_base(self, merged: View, after: dict) -> View | None:
