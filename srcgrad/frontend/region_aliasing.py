@@ -265,6 +265,8 @@ class RegionAliasing:
         replayed = self.lowering.replayed_if.get(id(value))
         if replayed is not None and replayed[0] is value:
             return False  # a view replayed where its run-time test held: the view, not the name's own array
+        if view is not None:
+            return False  # a view of another array on some trips (the row a loop broke at): that relation stands
         if isinstance(owner, Op) and owner.kind == "if" and value in owner.results:  # `if c: a = 0.5` merged
             k = owner.results.index(value)
             for region in owner.regions:
