@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aliasing", action="store_true", help="generate view/alias programs; values compared bit for bit")
     ap.add_argument("--hvp-every", type=int, default=1, help="the second-order oracle on every K-th seed (0: never)")
     ap.add_argument("--optimize-every", type=int, default=1, help="the optimize=False oracle on every K-th seed")
+    ap.add_argument("--jvp-every", type=int, default=1, help="the forward-mode oracle on every K-th seed")
     ap.add_argument("--shrink", type=int, default=2, help="shrink up to this many failures per distinct failure")
     ap.add_argument("--shrink-budget", type=float, default=180, help="seconds per shrink")
     ap.add_argument("--save", type=Path, default=None, help="directory for shrunk regression files")
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{done}/{total}] {time.monotonic() - start:.0f}s", flush=True)
 
     results = runner.run_many(seeds, jobs=args.jobs, progress=progress, aliasing=args.aliasing,
-                              hvp_every=args.hvp_every, optimize_every=args.optimize_every)
+                              hvp_every=args.hvp_every, optimize_every=args.optimize_every,
+                              jvp_every=args.jvp_every)
     elapsed = time.monotonic() - start
     s = runner.summary(results)
     print(f"\n{len(results)} programs ({'aliasing' if args.aliasing else 'normal'} mode, seeds {args.seed}.."
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in members[: args.shrink]:
             program = generator.generate(r.seed, aliasing=args.aliasing)
             case = oracles.make_case(program)
-            outcome = oracles.run_case(case, directory, only=runner.checks_for(r.seed, args.optimize_every),
+            outcome = oracles.run_case(case, directory, only=runner.checks_for(r.seed, args.optimize_every, args.jvp_every),
                                        second_order=runner.hvp_for(r.seed, args.hvp_every), timeout=120)
             if outcome.status != "failed":
                 print(f"  seed {r.seed}: does not reproduce in this process ({outcome.key})")

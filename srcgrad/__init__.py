@@ -1,4 +1,4 @@
-"""srcgrad: source-to-source reverse-mode automatic differentiation for Python + NumPy.
+"""srcgrad: source-to-source automatic differentiation (reverse and forward mode) for Python + NumPy.
 
     @srcgrad.differentiate(wrt=("W", "b"))
     def cost(W, b, X, Y):
@@ -12,6 +12,7 @@ from .version import __version__  # noqa: E402
 from .api import differentiate, grad, show, value_and_grad  # noqa: E402
 from .exporting import export  # noqa: E402
 from .jacobians import check_grads, hessian, hvp, jacobian  # noqa: E402
+from .linear_maps import jvp, vjp  # noqa: E402
 from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
 from .runtime.core import stop_gradient  # noqa: E402
 from .rules.registry import register_vjp  # noqa: E402
@@ -23,6 +24,8 @@ __all__ = [
     "stop_gradient",
     "show",
     "export",
+    "jvp",
+    "vjp",
     "jacobian",
     "hessian",
     "hvp",

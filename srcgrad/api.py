@@ -304,12 +304,13 @@ def value_and_grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     return GradFunction(fn, option_checks.normalise(fn, options, with_value=True))
 
 
-def show(fn: Any, **options: Any) -> str:
-    """The generated adjoint source of `fn`."""
+def show(fn: Any, mode: str = "reverse", **options: Any) -> str:
+    """The generated adjoint source of `fn` (`mode="forward"`: its tangent function, the one `jvp`
+    runs, by default with a tangent for every parameter)."""
     if _is_bound_method(fn):
-        return show(fn.__func__, **option_checks.method_options(options))
+        return show(fn.__func__, mode, **option_checks.method_options(options))
     _check_function(fn)
-    return compile_adjoint(fn, option_checks.normalise(fn, options)).source
+    return compile_adjoint(fn, option_checks.normalise_for(fn, options, mode)).source
 
 
 def _is_bound_method(fn: Any) -> bool:

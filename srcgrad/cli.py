@@ -81,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--stop-gradients", help="names held constant, comma-separated")
     show.add_argument("--unconnected-gradients", choices=["none", "zero"])
     show.add_argument("--no-optimize", action="store_true", help="show the raw transform")
+    show.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
+                      help="the adjoint (reverse, the default) or the tangent function jvp runs (forward)")
     show.add_argument("--ir", action="store_true", help="print the SSA IR instead of Python")
     show.add_argument("--stop-after", choices=["lower", "reverse"], help="with --ir: the IR after this stage")
     export = sub.add_parser("export", help="write the adjoint as a module that needs NumPy only")
@@ -115,11 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             exporting.export(fn, args.output, **options)
             return 0
         if args.ir or args.stop_after:
-            opts = option_checks.normalise(fn, options)
+            opts = option_checks.normalise_for(fn, options, args.mode)
             _, ir_text = pipeline.differentiate(fn, opts, stop_after=args.stop_after or "reverse")
             sys.stdout.write(ir_text)
         else:
-            sys.stdout.write(highlight(api.show(fn, **options)))
+            sys.stdout.write(highlight(api.show(fn, args.mode, **options)))
         return 0
     except UsageError as exc:
         print(f"srcgrad: usage error: {exc}", file=sys.stderr)

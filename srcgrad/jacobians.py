@@ -1,10 +1,11 @@
-"""Jacobians, Hessians, Hessian-vector products and a gradient check, built on reverse mode.
+"""Jacobians, Hessians, Hessian-vector products and a gradient check.
 
-`jacobian(f)` runs the adjoint once per output element (JAX's `jacrev`); `hessian(f)` is the
-Jacobian of the gradient; `hvp(f)` is one reverse pass over the gradient's adjoint, seeded with
-the vector (reverse over reverse: the Hessian is symmetric). Forward mode, which would make
-`jacobian` of a function with few inputs cheaper, is not written yet. `check_grads` compares
-srcgrad's gradient with central differences, as srcgrad's own tests do.
+`jacobian(f)` builds J column by column with forward mode (one `jvp` per input element, JAX's
+`jacfwd`) or row by row with reverse mode (one adjoint run per output element, `jacrev`);
+`mode="auto"` takes the fewer passes. `hessian(f)` is the forward-mode Jacobian of the gradient,
+and `hvp(f)` one forward sweep over the gradient's adjoint (forward over reverse: a Hessian-vector
+product for about the cost of three gradients, without forming the Hessian). `check_grads`
+compares both modes with central differences, as srcgrad's own tests do.
 """
 
 from __future__ import annotations
@@ -13,51 +14,91 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import grad
+from .api import _is_integer, grad
+from .linear_maps import jvp
+
+MODES = ("auto", "forward", "reverse")
 
 
-def jacobian(fn: Callable, wrt: Any = 0, **options: Any) -> Callable:
+def jacobian(fn: Callable, wrt: Any = 0, mode: str = "auto", **options: Any) -> Callable:
     """`J(*args)`: d fn / d args[wrt], shaped `output.shape + input.shape` (a tuple of them for
-    several `wrt`). One reverse pass per output element."""
+    several `wrt`). `mode`: "forward" (a pass per input element), "reverse" (a pass per output
+    element) or "auto" (whichever is fewer)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}")
     several = isinstance(wrt, (tuple, list))
-    pullback = grad(fn, wrt=wrt, unconnected_gradients="zero", **options)
+    positions = list(wrt) if several else [wrt]
 
     def jac(*args: Any, **kwargs: Any) -> Any:
         out = np.asarray(_probe(fn, args, kwargs))
-        rows = []
-        for k in range(max(out.size, 1)):
-            seed = np.zeros(out.shape, dtype=np.result_type(out, np.float64))
-            seed.flat[k] = 1.0
-            rows.append(pullback(*args, grad_ys=seed if out.shape else float(1.0), **kwargs))
-        inputs = [args[i] for i in wrt] if several else [args[wrt]]
-        parts = [[row[j] for row in rows] for j in range(len(inputs))] if several else [rows]
-        jacobians = tuple(np.reshape(np.stack([np.asarray(g, dtype=np.float64) for g in part]),
-                                     out.shape + np.shape(x)) for part, x in zip(parts, inputs))
-        return jacobians if several else jacobians[0]
+        inputs = sum(max(np.size(args[p]), 1) for p in positions)
+        forward = mode == "forward" or (mode == "auto" and not kwargs and inputs < max(out.size, 1))
+        if forward and kwargs:
+            raise TypeError("jacobian(mode='forward'): pass every argument by position")
+        make = _forward_jacobians if forward else _reverse_jacobians
+        jacobians = make(fn, positions, args, kwargs, out, options)
+        return tuple(jacobians) if several else jacobians[0]
 
     return jac
 
 
+def _reverse_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict, out: Any, options: dict) -> list:
+    pullback = grad(fn, wrt=tuple(positions), unconnected_gradients="zero", **options)
+    rows = []
+    for k in range(max(out.size, 1)):
+        seed = np.zeros(out.shape, dtype=np.result_type(out, np.float64))
+        seed.flat[k] = 1.0
+        rows.append(pullback(*args, grad_ys=seed if out.shape else float(1.0), **kwargs))
+    return [np.reshape(np.stack([np.asarray(row[j], dtype=np.float64) for row in rows]), out.shape + np.shape(args[p]))
+            for j, p in enumerate(positions)]
+
+
+def _forward_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict, out: Any, options: dict) -> list:
+    zeros = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in args]
+    jacobians = []
+    for p in positions:
+        x = args[p]
+        columns = []
+        for k in range(max(np.size(x), 1)):
+            basis = np.zeros(np.shape(x))
+            basis.flat[k] = 1.0
+            tangents = list(zeros)
+            tangents[p] = basis if np.ndim(x) else float(basis)
+            _, column = jvp(fn, args, tangents, **options)
+            columns.append(np.asarray(column, dtype=np.float64))
+        stacked = np.stack(columns, axis=-1)  # out.shape + (x.size,)
+        jacobians.append(np.reshape(stacked, out.shape + np.shape(x)))
+    return jacobians
+
+
 def hessian(fn: Callable, wrt: int = 0, **options: Any) -> Callable:
-    """`H(*args)`: the second derivative of a scalar `fn` in `args[wrt]`, shaped `x.shape + x.shape`."""
-    return jacobian(grad(fn, wrt=wrt, unconnected_gradients="zero", **options), wrt=wrt)
+    """`H(*args)`: the second derivative of a scalar `fn` in `args[wrt]`, shaped `x.shape + x.shape`
+    (forward mode over the gradient)."""
+    return jacobian(grad(fn, wrt=wrt, unconnected_gradients="zero", **options), wrt=wrt, mode="forward")
 
 
 def hvp(fn: Callable, wrt: int = 0, **options: Any) -> Callable:
-    """`hvp(*args, v)`: the Hessian of a scalar `fn` in `args[wrt]` times `v`, in one reverse pass."""
-    second = grad(grad(fn, wrt=wrt, unconnected_gradients="zero", **options), wrt=wrt, unconnected_gradients="zero")
+    """`hvp(*args, v)`: the Hessian of a scalar `fn` in `args[wrt]` times `v`, in one forward sweep
+    over the gradient's adjoint."""
+    gradient = grad(fn, wrt=wrt, unconnected_gradients="zero", **options)
 
     def product(*args: Any) -> Any:
         *inputs, v = args
-        return second(*inputs, grad_ys=v)
+        tangents = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in inputs]
+        tangents[wrt] = v
+        return jvp(gradient, tuple(inputs), tangents)[1]
 
     return product
 
 
-def check_grads(fn: Callable, args: tuple, wrt: Any = 0, order: int = 1, eps: float = 1e-6, rtol: float = 1e-5,
-                seed: int = 0) -> None:
-    """Raise AssertionError unless srcgrad's gradient of `fn` (and, for order=2, its Hessian-vector
-    product) matches central differences along a random direction: <g, v> = (f(x + εv) - f(x - εv)) / 2ε."""
+def check_grads(fn: Callable, args: tuple, wrt: Any = 0, order: int = 1, modes: tuple = ("fwd", "rev"),
+                eps: float = 1e-6, rtol: float = 1e-5, seed: int = 0) -> None:
+    """Raise AssertionError unless srcgrad's derivatives of `fn` match central differences along a
+    random direction v: reverse mode's <g, v> and forward mode's sum(J·v), both against
+    sum(f(x + εv) - f(x - εv)) / 2ε; for order=2, the Hessian-vector product too (of a scalar fn)."""
+    unknown = set(modes) - {"fwd", "rev"}
+    if unknown:
+        raise ValueError(f"modes are 'fwd' and 'rev'; got {sorted(unknown)}")
     rng = np.random.default_rng(seed)
     positions = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
     for position in positions:
@@ -69,15 +110,22 @@ def check_grads(fn: Callable, args: tuple, wrt: Any = 0, order: int = 1, eps: fl
             moved[position] = np.asarray(x, dtype=np.float64) + t * v if np.ndim(x) else float(x) + t * float(v)
             return f(*moved)
 
-        g = grad(fn, wrt=position, unconnected_gradients="zero")(*args)
-        _close(np.sum(np.asarray(g, dtype=np.float64) * v), (along(eps) - along(-eps)) / (2 * eps), rtol, "gradient")
+        numeric = np.sum(np.asarray(along(eps), dtype=np.float64) - np.asarray(along(-eps), dtype=np.float64)) / (2 * eps)
+        if "rev" in modes:
+            g = grad(fn, wrt=position, unconnected_gradients="zero")(*args)
+            _close(np.sum(np.asarray(g, dtype=np.float64) * v), numeric, rtol, "gradient (reverse mode)")
+        if "fwd" in modes:
+            tangents = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in args]
+            tangents[position] = v if np.ndim(x) else float(v)
+            _close(float(np.sum(np.asarray(jvp(fn, tuple(args), tangents)[1], dtype=np.float64))), numeric, rtol,
+                   "Jacobian-vector product (forward mode)")
         if order >= 2:
             u = rng.standard_normal(np.shape(x))
             first = grad(fn, wrt=position, unconnected_gradients="zero")
             hu = hvp(fn, wrt=position)(*args, u if np.ndim(x) else float(u))
-            numeric = (np.sum(np.asarray(along(eps, first), dtype=np.float64) * u)
-                       - np.sum(np.asarray(along(-eps, first), dtype=np.float64) * u)) / (2 * eps)
-            _close(np.sum(np.asarray(hu, dtype=np.float64) * v), numeric, rtol, "Hessian-vector product")
+            second = (np.sum(np.asarray(along(eps, first), dtype=np.float64) * u)
+                      - np.sum(np.asarray(along(-eps, first), dtype=np.float64) * u)) / (2 * eps)
+            _close(np.sum(np.asarray(hu, dtype=np.float64) * v), second, rtol, "Hessian-vector product")
 
 
 def _probe(fn: Callable, args: tuple, kwargs: dict) -> Any:

@@ -3,6 +3,7 @@ method changes about them (SPEC section 4: the default `wrt` is the parameter af
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
@@ -38,6 +39,19 @@ def normalise(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.O
     if not isinstance(has_aux, bool):
         raise ValueError(f"has_aux must be True or False; got {has_aux!r}")
     return pipeline.Options(tuple(entries), single, tuple(stops), unconnected, optimize, with_value, has_aux)
+
+
+def normalise_for(fn: Any, options: dict, mode: str) -> pipeline.Options:
+    """`normalise` for a mode: "reverse" (the adjoint) or "forward" (the tangent function, with a
+    tangent for each `wrt` entry: by default every parameter, after `self` in a method)."""
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward'; got {mode!r}")
+    if mode == "reverse":
+        return normalise(fn, options)
+    if "wrt" not in options:
+        first = 1 if takes_self(fn) else 0
+        options = {**options, "wrt": tuple(range(first, len(parameters(unwrap(fn)))))}
+    return dataclasses.replace(normalise(fn, options), single=False, mode="forward")
 
 
 def takes_self(fn: Any) -> bool:

@@ -28,6 +28,7 @@ from .optimize.number_checks import DropNumberChecks
 from .optimize.passes import run_pass, run_to_fixed_point, verify_enabled
 from .optimize.write_in_place import WriteInPlace
 from .rules import load_builtin_rules
+from .transforms.forward_mode import jvp_ir
 from .transforms.reverse_mode import differentiate_ir
 from .transforms.tape_shapes import TapeShapesOnly
 
@@ -47,6 +48,8 @@ class Options:
     optimize: bool = True
     with_value: bool = False
     has_aux: bool = False
+    mode: str = "reverse"
+    """'reverse' (the adjoint, `grad`) or 'forward' (the tangent function, `jvp`)."""
 
 
 def lower(fn: Any, options: Options | None = None) -> tuple[Function, dict]:
@@ -100,9 +103,12 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     sources = [v for v in wrt if isinstance(v, Value)]
     activity = compute_activity(primal, sources, {s for s in stopped})
     wrt_values = [v if isinstance(v, Value) else Value("const") for v in wrt]
-    adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
-                               unconnected=options.unconnected_gradients, with_value=options.with_value,
-                               single=options.single, has_aux=options.has_aux)
+    if options.mode == "forward":
+        adjoint = jvp_ir(primal, wrt_values, activity, _inline_user_rule)
+    else:
+        adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
+                                   unconnected=options.unconnected_gradients, with_value=options.with_value,
+                                   single=options.single, has_aux=options.has_aux)
     check = verify_enabled()
     if check:
         verify(adjoint)

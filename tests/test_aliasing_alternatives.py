@@ -187,3 +187,26 @@ def row_a_nested_loop_broke_at_after_a_write_written(x0, x1):
 def test_a_write_into_the_row_a_nested_loop_broke_at_is_refused(fn):
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'row', a view srcgrad cannot follow"):
         srcgrad.grad(fn, wrt=(0, 1))(1.03, np.ones((2, 3)))
+
+
+def halve_first_row(a0, scale=0.5):
+    view = a0[0]
+    view *= 0.5
+    return a0
+
+
+def chosen_after_a_helper_wrote_it(x2):
+    t = halve_first_row(x2) if np.sum(x2) < 100.0 else x2  # x2 itself either way
+    halve_first_row(x2)  # (aliasing seed 413390: t was tied to x2 as passed, and missed this write)
+    return t * 1.0
+
+
+def chosen_as_an_argument(x2):
+    return halve_first_row(halve_first_row(x2) if np.sum(x2) < 100.0 else x2, scale=halve_first_row(x2))
+
+
+def test_a_conditional_expression_of_a_name_a_branch_wrote_is_that_names_array():
+    x2 = np.array([[-0.97, 0.2, -0.23]])
+    for fn in (chosen_after_a_helper_wrote_it, chosen_as_an_argument):
+        check_value_is_pythons(fn, x2)
+        check(fn, (x2,))

@@ -27,6 +27,7 @@ from fuzz import oracles, runner, shrink
 
 SEEDS = range(1000)
 OPTIMIZE_EVERY = 4
+JVP_EVERY = 2  # forward mode compiles its own tangent function: on every other program
 HVP_EVERY = 20
 JOBS = max(1, min(2, os.cpu_count() or 1))
 REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
@@ -174,17 +175,19 @@ def _marks(reason: str | None) -> list:
 def results(request) -> dict[int, runner.Result]:
     selected = sorted({item.callspec.params["seed"] for item in request.session.items
                        if getattr(item, "originalname", "") == "test_program" and hasattr(item, "callspec")})
-    done = runner.run_many(selected or SEEDS, jobs=JOBS, hvp_every=HVP_EVERY, optimize_every=OPTIMIZE_EVERY, timeout=120)
+    done = runner.run_many(selected or SEEDS, jobs=JOBS, hvp_every=HVP_EVERY, optimize_every=OPTIMIZE_EVERY,
+                          jvp_every=JVP_EVERY, timeout=120)
     return {r.seed: r for r in done}
 
 
 @pytest.mark.parametrize("seed", [pytest.param(s, marks=_marks(KNOWN_FAILURES.get(s))) for s in SEEDS])
 def test_program(seed: int, results: dict) -> None:
-    r = results[seed] if seed in results else runner.run_one(seed, hvp_every=HVP_EVERY, optimize_every=OPTIMIZE_EVERY)
+    r = results[seed] if seed in results else runner.run_one(seed, hvp_every=HVP_EVERY, optimize_every=OPTIMIZE_EVERY,
+                                                            jvp_every=JVP_EVERY)
     assert r.status in ("passed", "refused", "dropped"), (
         f"seed {seed}: {r.key}: {r.detail}\n"
         f"reproduce and shrink: python scripts/fuzz.py --programs 1 --seed {seed} --hvp-every {HVP_EVERY} "
-        f"--optimize-every {OPTIMIZE_EVERY}")
+        f"--optimize-every {OPTIMIZE_EVERY} --jvp-every {JVP_EVERY}")
 
 
 def test_the_generator_writes_programs_srcgrad_mostly_accepts(results: dict) -> None:
@@ -275,6 +278,26 @@ def test_the_fd_oracle_flags_a_wrong_rule(user_module) -> None:
     again = {r.seed: r for r in _with_myfun(name, range(40))}
     assert all(again[r.seed].status == "passed" for r in flagged), [(s, r.key, r.detail) for s, r in again.items()
                                                                     if r.status == "failed"]
+
+
+def test_the_jvp_oracle_flags_a_wrong_forward_rule() -> None:
+    """A planted forward-mode rule (tanh's tangent doubled; the reverse rule stays right) is caught
+    by the jvp oracle on the programs whose output it reaches, and on nothing else."""
+    from srcgrad.rules import jvp_rules
+
+    def doubled(ts, out, x):
+        return ts[0] * (2 * (1 - out * out))
+
+    jvp_rules._TABLE[np.tanh] = doubled
+    try:
+        results = [runner.run_one(s, hvp_every=0, optimize_every=0, jvp_every=1) for s in range(30)]
+    finally:
+        del jvp_rules._TABLE[np.tanh]
+    flagged = [r for r in results if r.key == "failed:jvp"]
+    assert len(flagged) >= 5, [(r.seed, r.key) for r in results]
+    assert all(r.status != "failed" or r.key == "failed:jvp" for r in results), [(r.seed, r.key) for r in results]
+    again = {s: runner.run_one(s, hvp_every=0, optimize_every=0, jvp_every=1) for s in [r.seed for r in flagged]}
+    assert all(r.status == "passed" for r in again.values()), [(s, r.key, r.detail) for s, r in again.items()]
 
 
 def test_the_oracles_flag_a_wrong_gradient_shape_and_a_wrong_value(tmp_path: Path) -> None:

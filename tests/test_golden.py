@@ -7,6 +7,7 @@ Each golden file is runnable Python: the test imports it and checks its gradient
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +66,40 @@ def test_generation_is_deterministic(name, monkeypatch):
     first = srcgrad.show(fn, **options)
     api._MEMORY.clear()
     assert srcgrad.show(fn, **options) == first
+
+
+FORWARD = ("mlp", "rnn")  # the tangent functions `srcgrad show --mode forward` prints
+
+
+@pytest.mark.parametrize("name", FORWARD)
+def test_tangent_code_matches_golden(name, request):
+    fn, options = CASES[name]
+    source = srcgrad.show(fn, mode="forward", **options)
+    path = GOLDEN / f"{name}_jvp.py"
+    if request.config.getoption("--update-golden"):
+        path.write_text(source)
+    assert source == path.read_text(), f"generated code changed; review and run with --update-golden ({path})"
+
+
+@pytest.mark.parametrize("name", FORWARD)
+def test_golden_tangent_file_runs_and_is_right(name):
+    fn, options = CASES[name]
+    spec = importlib.util.spec_from_file_location(f"golden_{name}_jvp", GOLDEN / f"{name}_jvp.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tangent_function = getattr(module, f"{fn.__name__}_jvp")
+    args = inputs(name)
+    rng = np.random.default_rng(2)
+    tangents = [rng.standard_normal(np.shape(args[i])) for i in range(len(args)) if i in _positions(fn, options)]
+    value, tangent = tangent_function(*args, *tangents)
+    gradients = srcgrad.grad(fn, **options)(*args)
+    gradients = gradients if isinstance(gradients, tuple) else (gradients,)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
+    np.testing.assert_allclose(tangent, sum(np.sum(g * t) for g, t in zip(gradients, tangents)), rtol=1e-10)
+
+
+def _positions(fn, options) -> list:
+    params = list(inspect.signature(fn).parameters)
+    wrt = options.get("wrt", 0)
+    entries = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    return [e if isinstance(e, int) else params.index(e) for e in entries]

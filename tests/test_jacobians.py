@@ -76,5 +76,7 @@ def test_check_grads_passes_and_can_fail():
     def uses_it(x):
         return np.sum(wrong_square(x))
 
-    with pytest.raises(AssertionError, match="srcgrad's gradient gives"):
+    with pytest.raises(AssertionError, match=r"srcgrad's gradient \(reverse mode\) gives"):
         srcgrad.check_grads(uses_it, (np.array([0.5, 1.5]),))
+    with pytest.raises(AssertionError, match=r"srcgrad's Jacobian-vector product \(forward mode\) gives"):
+        srcgrad.check_grads(uses_it, (np.array([0.5, 1.5]),), modes=("fwd",))  # derived from the same wrong rule

@@ -25,12 +25,13 @@ ALLOWED = {
     "options": BASE | {"pipeline", "frontend"},
     "api": BASE | {"pipeline", "options", "backend", "frontend", "rules"},
     "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
-    "jacobians": BASE | {"api"},
+    "jacobians": BASE | {"api", "linear_maps"},
+    "linear_maps": BASE | {"api", "options", "frontend"},
     "cli": BASE | {"api", "exporting", "options", "pipeline"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},
-    "__init__": {"api", "exporting", "jacobians", "errors", "runtime", "rules", "version"},
+    "__init__": {"api", "exporting", "jacobians", "linear_maps", "errors", "runtime", "rules", "version"},
     "__main__": {"cli"},
 }
 

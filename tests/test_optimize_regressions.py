@@ -253,3 +253,29 @@ def test_in_place_writes_never_change_another_live_value(fn, sign):
 def test_an_owned_array_filled_in_a_loop_is_still_written_in_place():
     source = srcgrad.show(fills_a_table)
     assert "np.copy(" not in source.split("seed(")[0]
+
+
+TABLE = np.array([-0.45, 0.21, 0.68])
+
+
+def halved_with_items_raised(a0):
+    a0 = a0 * 0.5
+    a0[[0, 2]] += 1.0
+    return a0
+
+
+def helper_written_in_a_loop_condition(x):
+    k = 0
+    s = 0.0
+    while k < 4 and np.mean(halved_with_items_raised(TABLE)) < 0.8:  # (aliasing seed 406996)
+        k += 1
+        s = s + x
+    return np.sum(s)
+
+
+def test_a_write_inside_a_loop_into_an_array_made_before_it_is_a_copy():
+    """CSE made the condition's `TABLE * 0.5` in the loop the one computed before it; the write
+    after it was made in place, so each turn saw the last turn's write (2 turns instead of 4)."""
+    x = np.array([0.4, -0.9])
+    assert srcgrad.value_and_grad(helper_written_in_a_loop_condition)(x.copy())[0] == helper_written_in_a_loop_condition(x)
+    _check(helper_written_in_a_loop_condition, [x], 0)

@@ -33,7 +33,7 @@ ELEMENTWISE_BINARY = {
 FULL_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin}
 SCALAR_RESULTS = {core.scalar_seed, builtins.len, np.ndim, np.size, builtins.float, builtins.int}
 SHAPE_OF_ARGUMENT = {  # callee → which argument the result is shaped like
-    core.seed: 1, core.unbroadcast: 1, linalg.matmul_grad_x: 1, linalg.matmul_grad_y: 2,
+    core.seed: 1, core.unbroadcast: 1, core.broadcast_like: 1, linalg.matmul_grad_x: 1, linalg.matmul_grad_y: 2,
     linalg.dot_grad_x: 1, linalg.dot_grad_y: 2, indexing.getitem_grad: 1, core.setitem: 0,
     numeric.select: 1, numeric.reject: 1, core.astype_like: 1, core.expand_like: 1, indexing.add_at: 0,
 }  # fmt: skip
@@ -82,6 +82,8 @@ class Shapes:
 def compute_shapes(fn: Function) -> Shapes:
     shapes = Shapes()
     tapes: dict[int, Value] = {}
+    for a, b in fn.shaped_like:
+        shapes.union(a, b)
     for op in fn.walk():
         if op.kind == "push":
             tapes.setdefault(id(op.args[0]), op.args[1])

@@ -29,6 +29,9 @@ BINARY = {
     operator.xor: "^", operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
     operator.eq: "==", operator.ne: "!=", operator.is_: "is", operator.is_not: "is not",
 }  # fmt: skip
+_COMMENTS = {"grad": "grad of", "jvp": "jvp of"}
+"""The ops that map back to a source line, by the sweep that made them: the line is named above them."""
+
 UNARY = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.invert: "~"}
 
 
@@ -198,8 +201,8 @@ class CodeGenerator:
 
     def comment(self, op: Op, depth: int) -> None:
         kind = op.attrs.get("comment")
-        if kind != "grad" or op.loc is None:
-            if kind != "grad":
+        if kind not in _COMMENTS or op.loc is None:
+            if kind not in _COMMENTS:
                 self.last_comment = None
             return
         key = (op.loc.file, op.loc.line)
@@ -208,7 +211,8 @@ class CodeGenerator:
         self.last_comment = key
         text = op.loc.text.strip()
         where = f"{os.path.basename(op.loc.file)}:{op.loc.line}"
-        self.emit(depth, f"# grad of: {text}  ({where})" if text else f"# grad of line {where}")
+        label = _COMMENTS[kind]
+        self.emit(depth, f"# {label}: {text}  ({where})" if text else f"# {label} line {where}")
 
     def block(self, block: Block, depth: int) -> None:
         start = len(self.lines)

@@ -26,16 +26,22 @@ class Conditionals:
         if isinstance(cond, (Const, Static)):
             return self.expr(node.body if _truthy(cond) else node.orelse, env)
         ways: list = []
+        names: list = []
         value = self.structured_if(cond, lambda: self.expr(node.body, env), lambda: self.expr(node.orelse, env), node,
-                                   branches=ways)
-        return self.chosen_array(value, ways)
+                                   branches=ways, merged=names)
+        return self.chosen_array(value, ways, names)
 
-    def chosen_array(self, value: Value, ways: list) -> Abstract:
+    def chosen_array(self, value: Value, ways: list, names: list = ()) -> Abstract:
         """`a if c else b` is `a` itself or `b` itself, not a copy: a later in-place write through it
-        reaches the array chosen. One array on both ways is that array; one array made before
-        and one new is that array where a run-time test says so; anything else is refused at a write."""
+        reaches the array chosen. One array on both ways is that array; what a name the branches
+        rebind holds on each way (`h(x) if c else x`, h writing into x) is that name's array after;
+        one array made before and one new is that array where a run-time test says so; anything
+        else is refused at a write. `names`: (value on each way, merged value) of the rebound names."""
         if ways[0] is ways[1]:
             return ways[0]
+        held = next((merged for per_way, merged in names if all(a is b for a, b in zip(per_way, ways))), None)
+        if held is not None:
+            return held
         aliasing = self.lowering.aliasing
         regions = value.owner.regions if isinstance(value.owner, Op) else []
         before = [v for v in ways if isinstance(v, Value) and not any(is_inside(defining_block(v), r) for r in regions)]
@@ -56,7 +62,7 @@ class Conditionals:
         return value
 
     def structured_if(self, cond: Abstract, then: Callable[[], Abstract], orelse: Callable[[], Abstract], node: gast.AST, hint: str = "t",
-                      branches: list | None = None) -> Value:
+                      branches: list | None = None, merged: list | None = None) -> Value:
         """An `if` op whose branches compute one value each (`a if c else b`, `c and d`). A branch that
         rebinds names (a helper's in-place write into the caller's array, `h(a) if c else 0`) has
         them merged as an if statement merges them; nothing it binds leaks out of its region."""
@@ -95,6 +101,8 @@ class Conditionals:
         for k, names in enumerate(changed):
             if names:
                 self.merge_views(names, [after[0][k], after[1][k]], envs[k], op.regions)
+        if merged is not None:  # each rebound name: what it held on each way, and after
+            merged += [((after[0][k][n], after[1][k][n]), envs[k][n]) for k, n in carried]
         return op.results[0]
 
 

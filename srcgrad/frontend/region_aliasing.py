@@ -122,6 +122,7 @@ class RegionAliasing:
                 for leaf in _leaves(bound):
                     index.setdefault(id(leaf), []).append(m)
         merged_slots: list[tuple] = []
+        replaced: dict[int, Value] = {}  # id(a merged value dropped) -> the earlier name's value it is
         for i, n in enumerate(names):
             if n in unchanged:
                 continue  # bound again to its value from before the loop (ControlFlow.loop_results)
@@ -145,6 +146,7 @@ class RegionAliasing:
                 merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried,
                                                [holders[id(p)] for p in ways], after)
                 if isinstance(merged, Value):
+                    replaced[id(_at(env[n], path))] = merged
                     env[n] = _with_leaf(env[n], path, merged)
                     continue
                 if merged is not None and isinstance(_at(env[n], path), Value):
@@ -156,6 +158,10 @@ class RegionAliasing:
                         aliasing.record(_at(env[n], path), merged)
                 if isinstance(_at(env[n], path), Value):
                     merged_slots.append((_at(env[n], path), n, ways, values))
+        for mine, *_ in merged_slots:  # a view of a name merged after it into another's value views that one
+            view = aliasing.of(mine)
+            if view is not None and id(view.parent) in replaced:
+                aliasing.record(mine, view.rebased(replaced[id(view.parent)]))
         for mine, n, ways, values in merged_slots:  # once every relation is known (a chain may pass a later name)
             self._note_alternatives(mine, n, ways, values, names, env, after)
 
@@ -242,8 +248,6 @@ class RegionAliasing:
                                                           for view, p in zip(views, ways))), None)
         if parent is not None and all(views[0].same_as(v) for v in views[1:]) and self._visible_after(views[0]):
             return views[0].rebased(env[parent])
-        if related:  # with views of it merged already, it is their storage
-            return None if shared is None else View(shared, None, [])
         first = next(k for k, view in enumerate(views) if view is not None)
         root = aliasing.root(values[first])
         candidate = next(((m, view) for view, way in zip(views, ways) if view is not None and view.fn is not None

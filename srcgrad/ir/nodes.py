@@ -148,6 +148,8 @@ class Function:
     """Defaults of keyword parameters of the generated function (e.g. grad_ys=None)."""
     dependencies: list = field(default_factory=list)
     """The functions inlined into this one, each with the path of names that found it."""
+    shaped_like: list = field(default_factory=list)
+    """Pairs of parameters `(a, b)` of one shape (a tangent and its primal), for shape analysis."""
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()

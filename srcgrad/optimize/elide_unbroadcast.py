@@ -1,4 +1,5 @@
-"""Drops `unbroadcast(ct, x)` where `ct` certainly already has the shape of `x`.
+"""Drops `unbroadcast(ct, x)` where `ct` certainly already has the shape of `x` (and forward
+mode's `broadcast_like(t, x)`, the same question asked the other way).
 
     %a_bar = tanh_grad ...                     (shape of %a, by shape analysis)
     %b = unbroadcast(%a_bar, %a)       →       uses of %b read %a_bar
@@ -27,6 +28,8 @@ class ElideUnbroadcast:
                 ct, like = op.args
                 if shapes.same(ct, like):
                     mapping[id(op.result)] = ct
+            elif op.kind == "call" and op.fn is core.broadcast_like and shapes.same(*op.args):
+                mapping[id(op.result)] = op.args[0]  # a tangent already shaped like its primal
         if mapping:
             replace_uses(fn, mapping)
         return bool(mapping)

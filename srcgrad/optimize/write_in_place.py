@@ -261,10 +261,10 @@ def _defined_without_loop(v: Value, at: Op) -> bool:
     if block is None:
         return False
     for a in _ancestors(at):
+        if a is not at and a.kind in ("for", "while"):
+            return False  # `at` runs on every turn of this loop, and `v` is not made afresh inside it
         if is_inside(block, a.parent):  # type: ignore[arg-type]
             return True
-        if a is not at and a.kind in ("for", "while"):
-            return False
     return False
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..runtime.core import expand_like, expand_reduced, unbroadcast, unbroadcast_to
+from ..runtime.core import broadcast_like, expand_like, expand_reduced, unbroadcast, unbroadcast_to
 from ..runtime.indexing import add_at, getitem_grad, getitem_grad_to
 from ..runtime.linalg import dot_grad_x, dot_grad_y, matmul_grad_x, matmul_grad_y
 from ..runtime.numeric import prod_grad, reject, safe_div, safe_log, safe_mul, select
@@ -182,6 +182,7 @@ defvjp(np.asarray, lambda ct, out, xs, dtype=None: None if integer_dtype(dtype) 
 # --- helpers that rules emit (so that gradients of gradients work) -------------
 defvjp(unbroadcast, lambda ct, out, g, like: np.broadcast_to(ct, np.shape(g)))
 defvjp(unbroadcast_to, lambda ct, out, g, shape: np.broadcast_to(ct, np.shape(g)))
+defvjp(broadcast_like, lambda ct, out, t, like: unbroadcast(ct, t), None)
 defvjp(select, None, lambda ct, out, c, g: select(c, ct))
 defvjp(reject, None, lambda ct, out, c, g: reject(c, ct))
 defvjp(

@@ -143,6 +143,13 @@ def unbroadcast_to(ct: Any, shape: tuple) -> Any:
 
 
 @primitive
+def broadcast_like(t: Any, like: Any) -> Any:
+    """`t` with the shape of `like`: the tangent of an input that broadcast (`x + b`, only x varying)."""
+    shape = np.shape(like)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+@primitive
 def expand_like(ct: Any, like: Any) -> Any:
     """`ct` broadcast to the shape of `like`, as a new array (the cotangent of a reduction's input)."""
     if isinstance(like, (list, tuple)):

@@ -11,6 +11,9 @@ seed. `run_case(case, directory)` then checks, in order:
   Python float, an `np.float64` for one, a 0-d array for a 0-d array);
 - ``fd``: ⟨g, v⟩ against central differences of ⟨u, f(x + t v)⟩, re-checked at other
   steps (and a Richardson extrapolation) before it is called a failure;
+- ``jvp``: forward mode's `srcgrad.jvp` along the same directions gives the value of
+  `f(*args)` (as ``value`` does) and ⟨u, J·v⟩ = ⟨Jᵀ·u, v⟩, reverse mode's, to rounding (a
+  program forward mode refuses where reverse mode did not is noted, not failed);
 - ``optimize``: `optimize=False` gives the same gradients to rounding;
 - ``hvp``: ⟨H w, v⟩ from `srcgrad.grad(srcgrad.grad(f, wrt=...), wrt=...)` called with
   `grad_ys=w`, against central differences of ⟨∇f(x + t v), w⟩.
@@ -39,7 +42,7 @@ import srcgrad
 
 from .generator import Param, Program, load
 
-ORACLES = ("value", "mutation", "shape_dtype", "fd", "optimize", "hvp")
+ORACLES = ("value", "mutation", "shape_dtype", "fd", "jvp", "optimize", "hvp")
 RTOL, ATOL = 1e-5, 1e-6
 
 
@@ -327,15 +330,23 @@ def _run_checks(case: Case, directory: Path, only: tuple, second_order: bool) ->
         if verdict == "fail":
             return Outcome("failed", "fd", detail, notes=notes)
 
+    if "jvp" in only:
+        outcome = _jvp(case, f, value0, grads_t, scale, seeds, notes)
+        if outcome is not None:
+            return outcome
+
     if "optimize" in only:
         args2 = copy_args(case.args)
         try:
             raw = srcgrad.grad(f, wrt=case.wrt, optimize=False, **options)(*args2, grad_ys=case.grad_ys)
+        except srcgrad.SrcgradError as e:  # a run-time refusal the optimiser removed with the dead code it guarded
+            notes.append("optimize_false_refused: " + refusal_reason(e))
+            raw = None
         except Timeout:
             raise
         except Exception as e:
             return Outcome("failed", "optimize", "optimize=False raised " + describe(e), notes=notes)
-        raw_t = (raw,) if isinstance(case.wrt, (int, str)) else tuple(raw)
+        raw_t = grads_t if raw is None else (raw,) if isinstance(case.wrt, (int, str)) else tuple(raw)
         if not all(same_value(a, b) for a, b in zip(args2, case.args)):
             return Outcome("failed", "mutation", "grad(optimize=False) changed its arguments", notes=notes)
         for pos, a, b in zip(positions, grads_t, raw_t):
@@ -352,22 +363,66 @@ def _run_checks(case: Case, directory: Path, only: tuple, second_order: bool) ->
     return Outcome("passed", notes=notes)
 
 
-def _hvp(case: Case, f: Any, positions: list, notes: list) -> Outcome | None:
-    wrt = tuple(positions)
-    first = srcgrad.grad(f, wrt=wrt, unconnected_gradients="zero")
+def _guarded(call: Any, case: Case, oracle: str, what: str, refused: str, notes: list) -> tuple[Any, Outcome | None]:
+    """`call(args)` on copies of the case's arguments: (its result, None). A refusal is noted
+    (`refused`), not failed; any other exception is the failure `oracle`, and a change to the
+    arguments the failure ``mutation``."""
     args = copy_args(case.args)
-    w = tuple(case.hvp_directions)
     try:
-        hw = srcgrad.grad(first, wrt=wrt, unconnected_gradients="zero")(*args, grad_ys=w)
+        result = call(args)
     except srcgrad.SrcgradError as e:
-        notes.append("second_order_refused: " + refusal_reason(e))
-        return None
+        notes.append(f"{refused}: " + refusal_reason(e))
+        return None, None
     except Timeout:
         raise
     except Exception as e:
-        return Outcome("failed", "hvp", "second derivative raised " + describe(e), notes=notes)
+        return None, Outcome("failed", oracle, f"{what} raised " + describe(e), notes=notes)
     if not all(same_value(a, b) for a, b in zip(args, case.args)):
-        return Outcome("failed", "mutation", "the second derivative changed its arguments", notes=notes)
+        return None, Outcome("failed", "mutation", f"{what} changed its arguments", notes=notes)
+    return result, None
+
+
+def _jvp(case: Case, f: Any, value0: Any, grads: tuple, scale: float, seeds: Any, notes: list) -> Outcome | None:
+    """Forward mode against reverse mode: ⟨u, J·v⟩ = ⟨Jᵀ·u, v⟩ along the case's directions."""
+    tangents = [np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 * a if isinstance(a, (float, np.floating)) else a
+                for a in case.args]
+    for pos, v in zip(case.wrt_positions, case.directions):
+        p = case.params[pos]
+        tangents[pos] = float(v) if p.kind == "float" else np.float64(v) if p.kind == "np64" else np.asarray(v)
+    options = {k: v for k, v in case.options.items() if k == "stop_gradients"}
+    result, failure = _guarded(lambda args: srcgrad.jvp(f, args, tangents, **options), case, "jvp", "jvp",
+                               "jvp_refused", notes)
+    if result is None:
+        return failure
+    value, tangent = result
+    got, want = outputs(value), outputs(value0)
+    if len(got) != len(want) or not all(np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-12, atol=1e-12)
+                                        for a, b in zip(got, want)):
+        return Outcome("failed", "jvp", f"jvp's value {value!r} vs f(*args) {value0!r}", notes=notes)
+    tangents_out = outputs(tangent)
+    if len(tangents_out) != len(want) or not all(np.shape(t) == np.shape(y) for t, y in zip(tangents_out, want)):
+        return Outcome("failed", "jvp", f"tangent {tangent!r} is not shaped like the value {value0!r}", notes=notes)
+    if not finite(tangents_out):
+        notes.append("jvp_nonfinite")
+        return None
+    us = seeds if seeds is not None else tuple(np.ones(np.shape(y)) for y in want)
+    forward = sum(inner(u, t) for u, t in zip(us, tangents_out))
+    reverse = sum(inner(g, v) for g, v in zip(grads, case.directions))
+    size = math.sqrt(sum(inner(v, v) for v in case.directions)) * scale
+    if abs(forward - reverse) > 1e-7 * max(abs(forward), abs(reverse), size) + 1e-9:
+        return Outcome("failed", "jvp", f"<u, J v> {forward!r} (forward) vs <J^T u, v> {reverse!r} (reverse)",
+                       notes=notes)
+    return None
+
+
+def _hvp(case: Case, f: Any, positions: list, notes: list) -> Outcome | None:
+    wrt = tuple(positions)
+    first = srcgrad.grad(f, wrt=wrt, unconnected_gradients="zero")
+    w = tuple(case.hvp_directions)
+    hw, failure = _guarded(lambda args: srcgrad.grad(first, wrt=wrt, unconnected_gradients="zero")(*args, grad_ys=w),
+                           case, "hvp", "the second derivative", "second_order_refused", notes)
+    if hw is None:
+        return failure
     hw = tuple(hw)
     if not finite(hw):
         notes.append("second_order_nonfinite")

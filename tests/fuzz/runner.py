@@ -68,10 +68,15 @@ def hvp_for(seed: int, every: int) -> bool:
     return every > 0 and seed % every == 0
 
 
-def checks_for(seed: int, optimize_every: int) -> tuple:
-    if optimize_every > 0 and seed % optimize_every == 0:
-        return oracles.ORACLES
-    return tuple(o for o in oracles.ORACLES if o != "optimize")
+def checks_for(seed: int, optimize_every: int, jvp_every: int = 1) -> tuple:
+    """The oracles for `seed`: the costly ones (`optimize=False`, forward mode) on every K-th seed
+    only (forward mode on seeds apart from optimize's where both run on every 4th, say)."""
+    skip = set()
+    if not (optimize_every > 0 and seed % optimize_every == 0):
+        skip.add("optimize")
+    if not (jvp_every > 0 and seed % jvp_every == jvp_every // 2):
+        skip.add("jvp")
+    return tuple(o for o in oracles.ORACLES if o not in skip)
 
 
 def _directory() -> Path:
@@ -82,10 +87,10 @@ def _directory() -> Path:
 
 
 def run_one(seed: int, aliasing: bool = False, hvp_every: int = 1, optimize_every: int = 1, timeout: float = 120,
-            user_functions: tuple = (), user_imports: tuple = ()) -> Result:
+            user_functions: tuple = (), user_imports: tuple = (), jvp_every: int = 1) -> Result:
     program = generator.generate(seed, aliasing=aliasing, user_functions=user_functions, user_imports=user_imports)
     case = oracles.make_case(program)
-    outcome = oracles.run_case(case, _directory(), only=checks_for(seed, optimize_every),
+    outcome = oracles.run_case(case, _directory(), only=checks_for(seed, optimize_every, jvp_every),
                                second_order=hvp_for(seed, hvp_every), timeout=timeout)
     return Result(seed, program.mode, outcome.status, outcome.oracle, outcome.detail, outcome.notes, program.features)
 

@@ -283,6 +283,8 @@ def _only(oracle: str) -> tuple:
         return ("value", "mutation", "shape_dtype", "optimize")
     if oracle == "hvp":
         return ("hvp",)
+    if oracle == "jvp":
+        return ("value", "mutation", "shape_dtype", "jvp")
     return ORACLES
 
 

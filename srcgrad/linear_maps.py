@@ -1,0 +1,75 @@
+"""A function's two linear maps at a point: `jvp` (forward mode, J·v) and `vjp` (reverse mode, Jᵀ·u).
+
+`jvp(f, primals, tangents)` compiles f's tangent function (transforms/forward_mode.py), cached
+like an adjoint, and calls it: one sweep gives the value and J·v. `vjp(f, *primals)` gives the
+value and a pullback that runs the adjoint with `grad_ys=u`. Both follow JAX's signatures.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+
+from . import api
+from . import options as option_checks
+from .frontend.source import unwrap
+
+
+def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: Any) -> tuple:
+    """`(fn(*primals), J·tangents)`: the value, and its derivative along `tangents` (one per primal,
+    each shaped like it), in one forward sweep. Options: `stop_gradients`, `optimize`."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(f, primals, tangents): primals and tangents are tuples (one tangent per primal)")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
+    if api._is_bound_method(fn):  # its object is the first argument, held fixed
+        return _jvp(fn.__func__, (fn.__self__, *primals), tuple(tangents), first=1, **options)
+    return _jvp(fn, tuple(primals), tuple(tangents), first=0, **options)
+
+
+def _jvp(fn: Any, primals: tuple, tangents: tuple, first: int, **options: Any) -> tuple:
+    api._check_function(fn)
+    unknown = set(options) - {"stop_gradients", "optimize"}
+    if unknown:
+        raise TypeError(f"jvp: unknown option(s) {', '.join(sorted(unknown))}; the options are stop_gradients, optimize")
+    target = unwrap(fn)
+    params = option_checks.parameters(target)
+    bound = inspect.signature(target).bind(*primals)
+    bound.apply_defaults()
+    values = [bound.arguments[p] for p in params]
+    for position, t in zip(range(first, len(primals)), tangents):
+        if not api._is_integer(values[position]) and np.shape(t) != np.shape(values[position]):
+            raise ValueError(f"jvp: the tangent for {params[position]!r} has shape {np.shape(t)}, its primal "
+                             f"{np.shape(values[position])}; give each tangent its primal's shape")
+    # integer and boolean primals (counts, indices, masks) have no tangent: theirs is ignored
+    wrt = tuple(i for i in range(first, len(primals)) if not api._is_integer(values[i]))
+    normalised = option_checks.normalise(target, {**options, "wrt": wrt})
+    compiled = api.compile_adjoint(target, dataclasses.replace(normalised, single=False, mode="forward"))
+    compiled.refresh()
+    value, tangent = compiled.function(*values, *[tangents[i - first] for i in wrt])
+    return value, _shaped_like(tangent, value)
+
+
+def _shaped_like(tangent: Any, value: Any) -> Any:
+    """A tangent with its value's structure, shape and float dtype (zeros broadcast where constant)."""
+    if isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
+        items = [_shaped_like(t, v) for t, v in zip(tangent, value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    return api._like(tangent, value)
+
+
+def vjp(fn: Callable, *primals: Any, **options: Any) -> tuple:
+    """`(fn(*primals), pullback)`: `pullback(u)` is the tuple of Jᵀ·u, one per primal, from the
+    adjoint seeded with `grad_ys=u`. The value comes from running fn once on copies of the
+    primals (a function that writes into its arguments leaves the caller's arrays as they were)."""
+    pull = api.grad(fn, wrt=tuple(range(len(primals))), unconnected_gradients="zero", **options)
+    value = fn(*copy.deepcopy(primals))
+
+    def pullback(u: Any) -> tuple:
+        return pull(*primals, grad_ys=u)
+
+    return value, pullback
