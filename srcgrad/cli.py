@@ -1,4 +1,5 @@
-"""`srcgrad show MODULE_OR_FILE:FUNCTION [options]` (SPEC.md section 6), and `srcgrad export ... -o FILE`.
+"""`srcgrad show MODULE_OR_FILE:FUNCTION [options]` (SPEC.md section 6), `srcgrad export ... -o FILE`
+and `srcgrad cache info|clear`.
 
 Exit status: 0 on success, 1 with a one-paragraph error on a srcgrad error,
 2 on a usage error.
@@ -8,25 +9,55 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import importlib.util
 import os
 import sys
 from typing import Any, Sequence
 
 from . import api, exporting, pipeline
+from .backend import cache
 from . import options as option_checks
 from .errors import SrcgradError
 from .version import __version__
 
 
 class UsageError(Exception):
-    pass
+    """A command line srcgrad cannot act on (exit 2)."""
+
+
+class TargetError(Exception):
+    """The target's module cannot be imported (exit 1, one paragraph, no traceback)."""
 
 
 def load_target(target: str) -> Any:
     if ":" not in target:
         raise UsageError(f"expected MODULE_OR_FILE:FUNCTION, got {target!r}")
     where, _, name = target.rpartition(":")
+    try:
+        module = _import(where)
+    except (UsageError, TargetError):
+        raise
+    except SyntaxError as exc:
+        raise TargetError(f"{exc.filename or where}:{exc.lineno}: a syntax error in the target's module: {exc.msg}; "
+                          "fix it, then run srcgrad again") from None
+    except Exception as exc:  # the module's own code failed while it was imported
+        raise TargetError(f"importing {where} raised {type(exc).__name__}: {exc} (srcgrad imports the module to "
+                          "find the function; make it importable, e.g. guard a script's work with "
+                          "`if __name__ == \"__main__\":`)") from None
+    obj: Any = module
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            raise UsageError(f"{where} has no function {name!r}")
+        obj = getattr(obj, part)
+    if not callable(obj) or isinstance(obj, type):
+        what = "a class" if isinstance(obj, type) else "a module" if inspect.ismodule(obj) else type(obj).__name__
+        raise UsageError(f"{where}:{name} is {what}, not a function: name a function or method "
+                         f"(e.g. {where}:{name}.method for a class's method)")
+    return obj
+
+
+def _import(where: str) -> Any:
     if where.endswith(".py") or os.path.sep in where:
         if not os.path.exists(where):
             raise UsageError(f"no such file: {where}")
@@ -37,18 +68,14 @@ def load_target(target: str) -> Any:
         sys.modules.setdefault(module_name, module)
         sys.path.insert(0, os.path.dirname(os.path.abspath(where)))
         spec.loader.exec_module(module)
-    else:
-        sys.path.insert(0, os.getcwd())
-        try:
-            module = importlib.import_module(where)
-        except ImportError as exc:
+        return module
+    sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(where)
+    except ModuleNotFoundError as exc:
+        if exc.name and where.split(".")[0] == exc.name.split(".")[0]:
             raise UsageError(f"cannot import {where}: {exc}") from None
-    obj: Any = module
-    for part in name.split("."):
-        if not hasattr(obj, part):
-            raise UsageError(f"{where} has no function {name!r}")
-        obj = getattr(obj, part)
-    return obj
+        raise
 
 
 def _split(text: str | None) -> Any:
@@ -60,7 +87,8 @@ def _split(text: str | None) -> Any:
 
 
 def highlight(source: str) -> str:
-    if not sys.stdout.isatty():
+    """Colour for a terminal (with pygments installed), never where NO_COLOR is set or TERM=dumb."""
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return source
     try:
         from pygments import highlight as pyg_highlight
@@ -72,7 +100,7 @@ def highlight(source: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="srcgrad", description="Source-to-source reverse-mode AD for Python + NumPy.")
+    p = argparse.ArgumentParser(prog="srcgrad", description="Source-to-source automatic differentiation for Python + NumPy.")
     p.add_argument("--version", action="version", version=f"srcgrad {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print the generated adjoint of a function")
@@ -92,7 +120,20 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--stop-gradients", help="names held constant, comma-separated")
     export.add_argument("--unconnected-gradients", choices=["none", "zero"])
     export.add_argument("--no-optimize", action="store_true", help="export the raw transform")
+    cache_cmd = sub.add_parser("cache", help="the disk cache of generated code: where it is, its size; clear it")
+    cache_cmd.add_argument("action", choices=["info", "clear"])
     return p
+
+
+def cache_command(action: str) -> int:
+    if action == "clear":
+        print(f"removed {cache.clear()} cached adjoints from {cache.directory()}")
+        return 0
+    facts = cache.info()
+    state = "on" if facts["enabled"] else "off (SRCGRAD_CACHE=0)"
+    print(f"directory: {facts['directory']}\nentries:   {facts['entries']} ({facts['bytes'] / 2**20:.1f} MiB of "
+          f"{facts['max_bytes'] / 2**20:.0f} MiB; the least recently used go first)\ncache:     {state}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = p.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.command == "cache":
+        return cache_command(args.action)
     try:
         fn = load_target(args.target)
         options: dict[str, Any] = dict(getattr(fn, "_options", {}))  # a decorated function's own options
@@ -126,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"srcgrad: usage error: {exc}", file=sys.stderr)
         return 2
-    except (SrcgradError, ValueError, TypeError) as exc:
+    except (SrcgradError, TargetError, ValueError, TypeError) as exc:
         print(f"srcgrad: {exc}", file=sys.stderr)
         return 1
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import difflib
 import operator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,11 @@ def _name_value(fn: Any, primal: Function, bindings: dict, name: str, option: st
         return primal.body.args[primal.params.index(name)]
     found = bindings.get(name)
     if not found:
-        raise ValueError(f"{option}={name!r} names nothing in {qualname}: it has no parameter or local of that name")
+        close = difflib.get_close_matches(name, [*primal.params, *bindings], n=1) or \
+            [p for p in [*primal.params, *bindings] if p.lower() == name.lower()]
+        guess = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{option}={name!r} names nothing in {qualname}: it has no parameter or local of that "
+                         f"name{guess} (its parameters: {', '.join(primal.params)})")
     if len(found) > 1:
         raise ValueError(f"{option}={name!r}: the local {name!r} of {qualname} is assigned {len(found)} times; "
                          f"differentiate with respect to a local assigned exactly once, outside any loop or branch")

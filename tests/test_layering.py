@@ -27,7 +27,7 @@ ALLOWED = {
     "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
     "jacobians": BASE | {"api", "linear_maps"},
     "linear_maps": BASE | {"api", "options", "frontend"},
-    "cli": BASE | {"api", "exporting", "options", "pipeline"},
+    "cli": BASE | {"api", "exporting", "options", "pipeline", "backend"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},
     "optim": BASE | {"rules", "__init__", "api"},

@@ -200,3 +200,13 @@ def test_has_aux_needs_a_pair() -> None:
         srcgrad.grad(no_pair, has_aux=True)(_W)
     with pytest.raises(ValueError, match="has_aux must be True or False"):
         srcgrad.grad(no_pair, has_aux=1)
+
+
+def layer_cost(W, b, X):
+    return np.sum(X @ W + b)
+
+
+def test_a_misspelt_wrt_name_suggests_the_parameter_and_lists_them():
+    with pytest.raises(ValueError, match=r"wrt='w' names nothing in layer_cost.*did you mean 'W'\? "
+                                         r"\(its parameters: W, b, X\)"):
+        srcgrad.grad(layer_cost, wrt="w")(np.ones((2, 2)), 1.0, np.ones((3, 2)))

@@ -167,6 +167,10 @@ def load(cache_key: str) -> tuple[str, dict, Path] | None:
         meta = json.loads(meta_line[len("# srcgrad-meta "):])
     except json.JSONDecodeError:
         return None
+    try:
+        os.utime(path)  # used now: the last entry the size cap would remove
+    except OSError:
+        pass
     return text, meta, path
 
 
@@ -183,6 +187,9 @@ def store(cache_key: str, module_text: str, meta: dict) -> Path | None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, entry_path(cache_key))
+        _STORES[0] += 1
+        if _STORES[0] % EVICT_EVERY == 1:  # the first store of a process, then every 64th: a directory
+            evict()                          # listing per store would make filling a big cache quadratic
     except OSError:  # a full disk, a read-only directory: the gradient is still compiled in memory
         if tmp is not None:
             try:
@@ -191,3 +198,73 @@ def store(cache_key: str, module_text: str, meta: dict) -> Path | None:
                 pass
         return None
     return entry_path(cache_key)
+
+
+EVICT_EVERY = 64
+_STORES = [0]
+MAX_BYTES = 256 * 2**20
+"""The disk cache's size cap (SRCGRAD_CACHE_MAX_MB overrides it): past it, the entries used
+least recently are removed (a load marks an entry used)."""
+
+
+def entries() -> list[Path]:
+    folder = directory()
+    return sorted(folder.glob("adjoint_*.py")) if folder.is_dir() else []
+
+
+def info() -> dict:
+    """The cache's directory, and how many entries it holds in how many bytes."""
+    sizes = [_size(path) for path in entries()]
+    return {"directory": str(directory()), "entries": len(sizes), "bytes": sum(sizes),
+            "enabled": enabled(), "max_bytes": _max_bytes()}
+
+
+def clear() -> int:
+    """Remove every entry; returns how many were removed."""
+    removed = 0
+    for path in entries():
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def evict(limit: int | None = None) -> int:
+    """Remove the entries used least recently until the cache holds at most `limit` bytes."""
+    limit = _max_bytes() if limit is None else limit
+    used = []
+    for path in entries():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        used.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in used)
+    removed = 0
+    for _, size, path in sorted(used, key=lambda entry: entry[0]):
+        if total <= limit:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
+def _max_bytes() -> int:
+    configured = os.environ.get("SRCGRAD_CACHE_MAX_MB")
+    try:
+        return int(float(configured) * 2**20) if configured else MAX_BYTES
+    except ValueError:
+        return MAX_BYTES
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
