@@ -64,7 +64,7 @@ def _forward_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict,
             basis.flat[k] = 1.0
             tangents = list(zeros)
             tangents[p] = basis if np.ndim(x) else float(basis)
-            _, column = jvp(fn, args, tangents, **options)
+            _, column = jvp(fn, args, tangents, wrt=p, **options)
             columns.append(np.asarray(column, dtype=np.float64))
         stacked = np.stack(columns, axis=-1)  # out.shape + (x.size,)
         jacobians.append(np.reshape(stacked, out.shape + np.shape(x)))
@@ -84,9 +84,9 @@ def hvp(fn: Callable, wrt: int = 0, **options: Any) -> Callable:
 
     def product(*args: Any) -> Any:
         *inputs, v = args
-        tangents = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in inputs]
+        tangents: list = list(inputs)
         tangents[wrt] = v
-        return jvp(gradient, tuple(inputs), tangents)[1]
+        return jvp(gradient, tuple(inputs), tangents, wrt=wrt)[1]
 
     return product
 

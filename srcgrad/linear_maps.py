@@ -21,7 +21,9 @@ from .frontend.source import unwrap
 
 def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: Any) -> tuple:
     """`(fn(*primals), J·tangents)`: the value, and its derivative along `tangents` (one per primal,
-    each shaped like it), in one forward sweep. Options: `stop_gradients`, `optimize`."""
+    each shaped like it), in one forward sweep. Options: `wrt` (the positions that vary: the other
+    tangents are taken as zero and not computed with; by default every non-integer primal),
+    `stop_gradients`, `optimize`."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp(f, primals, tangents): primals and tangents are tuples (one tangent per primal)")
     if len(primals) != len(tangents):
@@ -32,26 +34,49 @@ def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: 
 
 
 def _jvp(fn: Any, primals: tuple, tangents: tuple, first: int, **options: Any) -> tuple:
-    api._check_function(fn)
-    unknown = set(options) - {"stop_gradients", "optimize"}
-    if unknown:
-        raise TypeError(f"jvp: unknown option(s) {', '.join(sorted(unknown))}; the options are stop_gradients, optimize")
     target = unwrap(fn)
-    params = option_checks.parameters(target)
-    bound = inspect.signature(target).bind(*primals)
-    bound.apply_defaults()
-    values = [bound.arguments[p] for p in params]
+    integer = tuple(api._is_integer(p) for p in primals)
+    varying = options.pop("wrt", None)
+    if varying is not None:  # positions among the primals given; a bound method's object comes first
+        varying = (varying,) if isinstance(varying, int) else tuple(varying)
+        integer = tuple(flag or (k - first) not in varying for k, flag in enumerate(integer))
+    plan = _plan(target, first, len(primals), integer, options)
+    params, wrt, normalised = plan
+    if len(primals) == len(params):
+        values = list(primals)  # the common call: every argument by position
+    else:
+        bound = inspect.signature(target).bind(*primals)
+        bound.apply_defaults()
+        values = [bound.arguments[p] for p in params]
     for position, t in zip(range(first, len(primals)), tangents):
-        if not api._is_integer(values[position]) and np.shape(t) != np.shape(values[position]):
+        if not integer[position] and np.shape(t) != np.shape(values[position]):
             raise ValueError(f"jvp: the tangent for {params[position]!r} has shape {np.shape(t)}, its primal "
                              f"{np.shape(values[position])}; give each tangent its primal's shape")
-    # integer and boolean primals (counts, indices, masks) have no tangent: theirs is ignored
-    wrt = tuple(i for i in range(first, len(primals)) if not api._is_integer(values[i]))
-    normalised = option_checks.normalise(target, {**options, "wrt": wrt})
-    compiled = api.compile_adjoint(target, dataclasses.replace(normalised, single=False, mode="forward"))
+    compiled = api.compile_adjoint(target, normalised)
     compiled.refresh()
     value, tangent = compiled.function(*values, *[tangents[i - first] for i in wrt])
     return value, _shaped_like(tangent, value)
+
+
+_PLANS: dict = {}
+
+
+def _plan(target: Any, first: int, count: int, integer: tuple, options: dict) -> tuple:
+    """(parameters, the positions with tangents, the compile options) of one kind of call, made once:
+    integer and boolean primals (counts, indices, masks) have no tangent, and theirs is ignored."""
+    key = (target, first, count, integer, repr(sorted(options.items())))
+    plan = _PLANS.get(key)
+    if plan is None:
+        api._check_function(target)
+        unknown = set(options) - {"stop_gradients", "optimize"}
+        if unknown:
+            raise TypeError(f"jvp: unknown option(s) {', '.join(sorted(unknown))}; the options are "
+                            "stop_gradients, optimize")
+        wrt = tuple(i for i in range(first, count) if not integer[i])
+        normalised = option_checks.normalise(target, {**options, "wrt": wrt})
+        plan = _PLANS[key] = (option_checks.parameters(target), wrt,
+                              dataclasses.replace(normalised, single=False, mode="forward"))
+    return plan
 
 
 def _shaped_like(tangent: Any, value: Any) -> Any:

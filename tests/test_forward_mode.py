@@ -146,3 +146,12 @@ def test_in_place_writes_through_views():
     x = np.array([0.5, -1.0, 2.0])
     srcgrad.check_grads(written_in_place, (x,), modes=("fwd", "rev"))
     assert srcgrad.jvp(written_in_place, (x.copy(),), (np.ones(3),))[0] == written_in_place(x.copy())
+
+
+def test_wrt_names_the_primals_that_vary():
+    W, b, x = np.ones((2, 2)) * 0.3, np.ones(2) * 0.1, np.ones((1, 2))
+    v = np.array([[0.5, -1.0], [2.0, 0.25]])
+    _, only_w = srcgrad.jvp(layer, (W, b, x), (v, None, None), wrt=0)
+    _, all_three = srcgrad.jvp(layer, (W, b, x), (v, np.zeros(2), np.zeros((1, 2))))
+    assert np.isclose(only_w, all_three)
+    assert "b_dot" not in srcgrad.show(layer, mode="forward", wrt=0)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ir.builder import emit
-from ..runtime import core, views
+from ..runtime import core, linalg, numeric, views
 
 JVP = Callable[..., Any]
 
@@ -38,14 +38,23 @@ def jvp_lookup(fn: Any) -> JVP | None:
         return None
 
 
-def _linear(fn: Any, position: int = 0) -> None:
-    """`fn` is linear in its argument at `position` (the others static): the tangent goes through `fn`."""
+def _linear(fn: Any, *positions: int, shape_only: tuple = ()) -> None:
+    """`fn` is linear in each argument at `positions` (the others held; `shape_only` ones read for
+    their shape alone, so their tangents do not matter): the tangent of each goes through `fn`, and
+    the parts add (`matmul_grad_x(ct, x, y)`, bilinear in ct and y)."""
+    positions = positions or (0,)
+
     def rule(ts: list, out: Any, *args: Any, **kwargs: Any) -> Any:
-        if any(t is not None for k, t in enumerate(ts) if k != position):
+        if any(t is not None for k, t in enumerate(ts) if k not in positions and k not in shape_only):
             return NotImplemented
-        moved = list(args)
-        moved[position] = ts[position]
-        return emit(fn, *moved, **kwargs)  # `np.stack(t)` of a tuple's tangent: one call, not an iteration
+        total = None
+        for position in positions:
+            if position < len(ts) and ts[position] is not None:
+                moved = list(args)
+                moved[position] = ts[position]
+                part = emit(fn, *moved, **kwargs)  # `np.stack(t)` of a tuple's tangent: one call, not an iteration
+                total = part if total is None else total + part
+        return total
 
     defjvp(fn, rule)
 
@@ -56,8 +65,16 @@ for _fn in (np.sum, np.mean, np.transpose, np.reshape, np.ravel, np.squeeze, np.
             np.copy, np.asarray, np.array, np.stack, np.concatenate, np.vstack, np.hstack, np.column_stack,
             np.negative, np.positive, np.triu, np.tril, np.real, np.conjugate, np.nansum,
             operator.neg, operator.pos, operator.getitem, core.identity, views.array_split_piece,
-            views.split_piece, core.unbroadcast, core.unbroadcast_to, core.expand_like, core.broadcast_like):
+            views.split_piece, core.unbroadcast_to):
     _linear(_fn)
+for _fn in (core.unbroadcast, core.expand_like, core.broadcast_like):  # `unbroadcast(ct, like)`: like's shape only
+    _linear(_fn, 0, shape_only=(1,))
+# the adjoint's own helpers, so that forward over reverse (`hvp`) reads as the math does
+_linear(linalg.matmul_grad_x, 0, 2, shape_only=(1,))
+_linear(linalg.matmul_grad_y, 0, 1, shape_only=(2,))
+_linear(linalg.dot_grad_x, 0, 2, shape_only=(1,))
+_linear(linalg.dot_grad_y, 0, 1, shape_only=(2,))
+_linear(numeric.safe_mul, 0, 1)
 for _name in ("copy", "astype", "reshape", "ravel", "flatten", "transpose", "squeeze", "sum", "mean", "swapaxes",
               "trace", "diagonal", "cumsum", "repeat"):
     _linear(core.method(_name))  # `x.copy()`, `x.sum(axis=0)`: linear in the array they are called on
@@ -134,6 +151,19 @@ for _fn in (operator.pow, np.power):
 defjvp(operator.matmul, _matmul(operator.matmul))
 defjvp(np.matmul, _matmul(np.matmul))
 defjvp(np.dot, _matmul(np.dot))
+
+
+def _safe_divide(ts: list, out: Any, x: Any, y: Any) -> Any:
+    """`safe_div(a, b)`: zero where a is, so its tangent is too (a zero cotangent stays zero)."""
+    tx, ty = ts
+    part = numeric.safe_div(tx, y) if tx is not None else None
+    if ty is not None:
+        other = -numeric.safe_div(out * ty, y)
+        part = other if part is None else part + other
+    return part
+
+
+defjvp(numeric.safe_div, _safe_divide)
 
 
 # --- tuples, lists and written copies: every item has a tangent (zeros where it has none) ---------
