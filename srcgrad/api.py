@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -184,6 +185,7 @@ class _Adjoint:
             for e in options.wrt
         ]
         self._compiled: Compiled | None = None
+        self.warned: set = set()
 
     def compiled(self) -> Compiled:
         compiled = self._compiled
@@ -234,6 +236,7 @@ class _Adjoint:
                 continue
             reference = values[position]
             if _is_integer(reference):
+                self._warn_integer(self.params[position], reference)
                 if self.options.unconnected_gradients == "none":
                     fixed.append(None)
                 elif isinstance(reference, (int, np.integer)):
@@ -251,6 +254,15 @@ class _Adjoint:
         if self.options.with_value:
             return value, out
         return (out, aux) if self.options.has_aux else out
+
+
+    def _warn_integer(self, name: str, value: Any) -> None:
+        """Once per argument: an integer gets no gradient (SPEC section 4), which `None` alone does not say."""
+        if name not in self.warned:
+            self.warned.add(name)
+            what = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+            warnings.warn(f"{self.fn.__qualname__}: {name!r} is an integer ({what}), which carries no "
+                          "gradient: pass a float (3.0, x.astype(float)) to differentiate with respect to it", stacklevel=4)
 
 
 class GradFunction:

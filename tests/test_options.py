@@ -210,3 +210,12 @@ def test_a_misspelt_wrt_name_suggests_the_parameter_and_lists_them():
     with pytest.raises(ValueError, match=r"wrt='w' names nothing in layer_cost.*did you mean 'W'\? "
                                          r"\(its parameters: W, b, X\)"):
         srcgrad.grad(layer_cost, wrt="w")(np.ones((2, 2)), 1.0, np.ones((3, 2)))
+
+
+def squared(x):
+    return x * x
+
+
+def test_an_integer_argument_warns_that_it_carries_no_gradient():
+    with pytest.warns(UserWarning, match="'x' is an integer .*carries no gradient: pass a float"):
+        assert srcgrad.grad(squared)(3) is None
