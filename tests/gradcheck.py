@@ -53,7 +53,7 @@ def _is_float32(value: Any) -> bool:
 def _shift(value: Any, t: float, v: Any) -> Any:
     if isinstance(value, float) or (not isinstance(value, np.ndarray) and not np.ndim(value)):
         return value + t * float(v)
-    return value + t * v
+    return np.asarray(value + t * v, dtype=value.dtype)  # a 0-d array stays one (`x += 1` writes it in place)
 
 
 def check(fn: Callable[..., Any], args: tuple, wrt: tuple[int, ...] = (0,), seed: int = 0, rtol: float | None = None,

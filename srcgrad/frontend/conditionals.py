@@ -71,11 +71,20 @@ class Conditionals:
         before = [dict(e) for e in envs]
         op = Op("if", [self.operand(cond)], regions=[Block(), Block()])
         values, after = [], []
+        # the functions lowering in this block (a closure's enclosing one, a helper's callers) follow
+        # into each branch: a write there through their names (`h(x) if c else 0` in a closure,
+        # h writing x) rebinds them where the merge below sees it
+        followers = [ctx for ctx in self.lowering.contexts if ctx is not self and ctx.builder.block is self.builder.block]
         for region, make in zip(op.regions, (then, orelse)):
             saved = self.builder
+            previous = [ctx.builder for ctx in followers]
             self.builder = Builder(region, saved.loc)
+            for ctx in followers:
+                ctx.builder = self.builder
             values.append(self.operand(make()))
             self.builder = saved
+            for ctx, builder in zip(followers, previous):
+                ctx.builder = builder
             if branches is not None:
                 branches.append(values[-1])
             after.append([dict(e) for e in envs])

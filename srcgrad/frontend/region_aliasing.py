@@ -140,7 +140,7 @@ class RegionAliasing:
                     continue
                 # a number on some path (`a = 0` in a loop that may not run, a global list or number) is
                 # an array of its own there
-                if not ways or not all(isinstance(v, (Value, Const, Free)) for v in values) \
+                if not ways or not all(isinstance(v, (Value, Const, Free, Seq)) for v in values) \
                         or not any(isinstance(v, Value) for v in values):
                     continue
                 merged = self._merged_relation(n, path, names, i, ways, values, env, uncarried,
@@ -152,10 +152,12 @@ class RegionAliasing:
                 if merged is not None and isinstance(_at(env[n], path), Value):
                     if not self._visible(merged.parent):
                         merged = self._outside_base(merged, after)
-                    if merged is not None and merged.always and len(ways) < len(paths):
+                if merged is None and isinstance(_at(env[n], path), Value) and not all(isinstance(v, Value) for v in values):
+                    merged = self._shared_beside_another_kind(n, path, ways, values, env)
+                if merged is not None and isinstance(_at(env[n], path), Value):
+                    if merged.always and len(ways) < len(paths):
                         merged = replace(merged, always=False)  # unbound on some way: a view only where bound
-                    if merged is not None:
-                        aliasing.record(_at(env[n], path), merged)
+                    aliasing.record(_at(env[n], path), merged)
                 if isinstance(_at(env[n], path), Value):
                     merged_slots.append((_at(env[n], path), n, ways, values))
         for mine, *_ in merged_slots:  # a view of a name merged after it into another's value views that one
@@ -232,7 +234,7 @@ class RegionAliasing:
         candidates = [(env[m], [p.get(m) for p in ways]) for m in earlier + later if m not in related and m in holding]
         candidates += [(u, [u] * len(ways)) for u in uncarried if id(u) in wanted]
         for target, targets in candidates:
-            kinds = [_same_array(v, view, t) or isinstance(v, (Const, Free))
+            kinds = [_same_array(v, view, t) or isinstance(v, (Const, Free, Seq))
                      or (view is None and not h and aliasing.root(t) is not v)
                      for v, view, t, h in zip(values, views, targets, held)]
             if all(kinds) and any(_same_array(v, view, t) for v, view, t in zip(values, views, targets)) \
@@ -258,6 +260,30 @@ class RegionAliasing:
         if all(p.get(k) is env.get(k) for p in ways for k in env if env.get(k) is root):
             return View(root, None, [], candidate=candidate)
         return None if shared is None else View(shared, None, [])
+
+    def _shared_beside_another_kind(self, n: str, path: tuple, ways: list[dict], values: list,
+                                    env: dict) -> View | None:
+        """A name that is a tuple, list or number on some way and, on another, an array that another
+        name holds or views (`t = (x, 1.0)`, `v = x[::1]`; `if c: x = (0, 1)`): a write through it is
+        refused (a view srcgrad cannot follow), as the merge ties it to no one array. Names merged
+        as views of it are its own (the write reaches them)."""
+        aliasing = self.lowering.aliasing
+        mine = _at(env[n], path)
+        for way, v in zip(ways, values):
+            if not isinstance(v, Value):
+                continue
+            for m, bound in way.items():
+                if m == n or m not in env or any(aliasing.root(x) is mine for x in _leaves(env[m])) \
+                        or all(p.get(m) is u for p, u in zip(ways, values)):  # merges into this one in its turn
+                    continue
+                for leaf in _leaves(bound):
+                    reached = [leaf] + ([aliasing.root(leaf)] if isinstance(leaf, Value) else [])
+                    if any(r is v for r in reached) or (isinstance(leaf, Value) and aliasing.of(leaf) is not None
+                                                        and aliasing.of(leaf).parent is v):
+                        after = next((x for x in _leaves(env[m]) if isinstance(x, Value)), None)
+                        if after is not None:
+                            return View(after, None, [])
+        return None
 
     def _keeps_own(self, value: Any, merged: Any, after: dict) -> bool:
         """Whether a loop body's `value` for a name is, on some trips, that name's own argument (a
