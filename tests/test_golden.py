@@ -38,20 +38,13 @@ def inputs(name: str) -> tuple:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_generated_code_matches_golden(name, request):
     fn, options = CASES[name]
-    source = srcgrad.show(fn, **options)
-    path = GOLDEN / f"{name}.py"
-    if request.config.getoption("--update-golden"):
-        path.write_text(source)
-    assert source == path.read_text(), f"generated code changed; review and run with --update-golden ({path})"
+    _matches_golden(srcgrad.show(fn, **options), GOLDEN / f"{name}.py", request)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_file_runs_and_is_right(name):
     fn, options = CASES[name]
-    spec = importlib.util.spec_from_file_location(f"golden_{name}", GOLDEN / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    adjoint = getattr(module, f"{fn.__name__}_grad")
+    adjoint = getattr(_load_golden(name), f"{fn.__name__}_grad")
     args = inputs(name)
     expected = srcgrad.grad(fn, **options)(*args)
     got = adjoint(*args)
@@ -74,20 +67,13 @@ FORWARD = ("mlp", "rnn")  # the tangent functions `srcgrad show --mode forward` 
 @pytest.mark.parametrize("name", FORWARD)
 def test_tangent_code_matches_golden(name, request):
     fn, options = CASES[name]
-    source = srcgrad.show(fn, mode="forward", **options)
-    path = GOLDEN / f"{name}_jvp.py"
-    if request.config.getoption("--update-golden"):
-        path.write_text(source)
-    assert source == path.read_text(), f"generated code changed; review and run with --update-golden ({path})"
+    _matches_golden(srcgrad.show(fn, mode="forward", **options), GOLDEN / f"{name}_jvp.py", request)
 
 
 @pytest.mark.parametrize("name", FORWARD)
 def test_golden_tangent_file_runs_and_is_right(name):
     fn, options = CASES[name]
-    spec = importlib.util.spec_from_file_location(f"golden_{name}_jvp", GOLDEN / f"{name}_jvp.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    tangent_function = getattr(module, f"{fn.__name__}_jvp")
+    tangent_function = getattr(_load_golden(f"{name}_jvp"), f"{fn.__name__}_jvp")
     args = inputs(name)
     rng = np.random.default_rng(2)
     tangents = [rng.standard_normal(np.shape(args[i])) for i in range(len(args)) if i in _positions(fn, options)]
@@ -103,3 +89,17 @@ def _positions(fn, options) -> list:
     wrt = options.get("wrt", 0)
     entries = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
     return [e if isinstance(e, int) else params.index(e) for e in entries]
+
+
+def _matches_golden(source: str, path: Path, request) -> None:
+    if request.config.getoption("--update-golden"):
+        path.write_text(source)
+    assert source == path.read_text(), f"generated code changed; review and run with --update-golden ({path})"
+
+
+def _load_golden(stem: str):
+    """The golden file tests/golden/<stem>.py, imported as a module (each is runnable Python)."""
+    spec = importlib.util.spec_from_file_location(f"golden_{stem}", GOLDEN / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -136,11 +136,12 @@ class Aliasing:
     def listed_entry(self, value: Any) -> tuple | None:
         """The list entry holding `value`'s array, or one it views (a name a loop found to be
         another's array after the list was noted is a view of that one now)."""
-        versions, todo = [], [value]
+        versions, todo, seen = [], [value], set()
         while todo:  # its views' parents, and the arrays it may be (`x = C if c else x`)
             value = todo.pop()
-            if any(value is v for v in versions):
+            if id(value) in seen:
                 continue
+            seen.add(id(value))
             versions.append(self._first_version(value))
             view = self.of(value)
             todo += [view.parent] if view is not None else []

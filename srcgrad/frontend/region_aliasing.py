@@ -280,9 +280,9 @@ class RegionAliasing:
                     reached = [leaf] + ([aliasing.root(leaf)] if isinstance(leaf, Value) else [])
                     if any(r is v for r in reached) or (isinstance(leaf, Value) and aliasing.of(leaf) is not None
                                                         and aliasing.of(leaf).parent is v):
-                        after = next((x for x in _leaves(env[m]) if isinstance(x, Value)), None)
-                        if after is not None:
-                            return View(after, None, [])
+                        holder = next((x for x in _leaves(env[m]) if isinstance(x, Value)), None)
+                        if holder is not None:
+                            return View(holder, None, [])
         return None
 
     def _keeps_own(self, value: Any, merged: Any, after: dict) -> bool:
