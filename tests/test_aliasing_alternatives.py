@@ -66,6 +66,33 @@ def test_an_item_write_into_an_array_a_name_may_be_is_refused_at_compile_time():
         srcgrad.grad(chosen_then_other_item_written, wrt=(1, 2))(1.0, np.ones(3), np.ones(3))
 
 
+def chosen_then_rows_written_in_a_loop(x2):
+    v4 = np.abs(x2)
+    v5 = x2 if np.sum(C2) < 0.25 else v4
+    for row6 in v4:
+        row6 += np.max(v5)  # v5 is v4 here: each row adds the max so far (aliasing seed 650406 read v5 stale)
+    return v4
+
+
+def bound_in_if_then_items_written_in_a_loop(x2):
+    v4 = np.abs(x2)
+    if np.sum(C2) < 0.25:
+        v5 = x2
+    else:
+        v5 = v4
+    for i in range(2):
+        v4[i] += np.max(v5)
+    return v4
+
+
+@pytest.mark.parametrize("fn, name", [(chosen_then_rows_written_in_a_loop, "row6"),
+                                      (bound_in_if_then_items_written_in_a_loop, "v4")])
+def test_a_write_in_a_loop_into_an_array_a_name_may_be_is_refused(fn, name):
+    # the loop carries the name that may be the array, with what it may be
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=rf"a write into '{name}', which 'v5' holds \(or views\)"):
+        srcgrad.grad(fn)(np.array([[-1.66, 0.56, -0.88], [0.77, -0.73, 1.92]]))
+
+
 @pytest.mark.parametrize("fn", [chosen_then_other_written, bound_in_if_then_other_written])
 @pytest.mark.parametrize("c", [-1.0, 1.0])
 def test_numbers_are_rebound_not_written_and_differentiate(fn, c):

@@ -48,6 +48,10 @@ class LoopViews:
                 outside.setdefault(n, root)
             if n in outside:
                 aliasing.record(args[n], View(outside[n], None, []))  # a write to it is refused
+        for n in names:  # the arrays a carried name may be on entry (`v = x if c else a`) it may be inside
+            for other in aliasing.also(entry.get(n)):
+                m = next((m for m in names if m != n and entry.get(m) is other.parent), None)
+                aliasing.record_also(args[n], args[m] if m is not None else other.parent)
         for n in names:
             if any(n == k for k, _, _ in kept):
                 continue

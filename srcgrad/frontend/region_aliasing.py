@@ -71,8 +71,16 @@ class RegionAliasing:
                     env[f".storage{len([k for k in env if k.startswith('.storage')])}"] = base
                     bound_values.add(id(base))
         return [n for n, bound in env.items()
-                if any(isinstance(leaf, Value) and id(aliasing.root(leaf)) in roots for leaf in _leaves(bound))
+                if any(isinstance(leaf, Value) and self._reaches(leaf, roots) for leaf in _leaves(bound))
                 or n.startswith(".outer")]
+
+    def _reaches(self, leaf: Value, roots: dict) -> bool:
+        """Whether `leaf` shares storage with one of `roots`, or may (`v = x if c else a`: a write
+        into `a` in a loop reaches `v` on some paths, so the loop carries `v` and the write is
+        refused there as it is outside a loop)."""
+        aliasing = self.lowering.aliasing
+        return id(aliasing.root(leaf)) in roots or any(
+            id(aliasing.root(other.parent)) in roots for base in [leaf, *self._chain(leaf)] for other in aliasing.also(base))
 
     def _may_write_arguments(self, func: gast.expr, env: dict) -> bool:
         """Whether a call may write into its array arguments: a user function with in-place writes
