@@ -35,13 +35,8 @@ REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
 # seed -> reason (the oracle and the shrunk bug, see tests/fuzz/regressions/).
 KNOWN_FAILURES: dict[int, str] = {}  # none now (seeds 204, 211, 338, 435, 669, 672, 824, 907, 953 were fixed in e034dca)
 
-# regression file stem -> reason it still fails (strict xfail: remove the entry once fixed). None now.
+# regression file stem -> reason it still fails (strict xfail: remove the entry once fixed).
 KNOWN_REGRESSIONS: dict[str, str] = {
-    "value_array_a_tuple_holds_rebound_on_one_way":
-        "aliasing seed 616258 (stop 21, not yet fixed): `view3 = x0[..., ::1]; t5 = (x0, 1.0)`, then `if c: x0 = x0 ** 2` "
-        "`else: view3 *= -0.8`, then `x0[0] -= ...`: on the else way x0 is the array view3 views and t5 holds, but the "
-        "merge leaves x0 an array of its own, so view3 misses the write (the forms with a tuple or a number on the "
-        "first way are refused; a general tie here refused or broke loop cases, so it is left for the next session)",
     "hvp_329360": "second order only: a tuple holding `x1 if c else x0.T`, then a row loop over x0 writing x1[[0, 2]]: "
                   "the first derivative is right, differentiating its adjoint raises numpy's 'inhomogeneous shape' "
                   "ValueError from a cotangent of the tuple (found on the final tree of stop 19, not yet fixed)",

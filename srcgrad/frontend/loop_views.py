@@ -48,6 +48,16 @@ class LoopViews:
                 outside.setdefault(n, root)
             if n in outside:
                 aliasing.record(args[n], View(outside[n], None, []))  # a write to it is refused
+        # a carried name holding, on entry, an array a name the loop does not carry holds or views too
+        # (`v = a`, `v = a[:, 1:]`; the loop may rebind v): on a trip that leaves v as it was, v is
+        # still that array, which a write after the loop reaches (a run-time test where it is written)
+        uncarried = {id(u) for u in self._uncarried_values(names, entry)}
+        for n in names:
+            value = entry.get(n)
+            if isinstance(value, Value) and (id(value) in uncarried or id(aliasing.root(value)) in uncarried) \
+                    and aliasing.of(args[n]) is None \
+                    and not any(m != n and entry.get(m) is value for m in names):
+                aliasing.record(args[n], View(value, np.asarray, [], {}, False))
         for n in names:  # the arrays a carried name may be on entry (`v = x if c else a`) it may be inside
             for other in aliasing.also(entry.get(n)):
                 m = next((m for m in names if m != n and entry.get(m) is other.parent), None)

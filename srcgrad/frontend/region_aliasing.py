@@ -195,12 +195,15 @@ class RegionAliasing:
         for way, v in zip(ways, values):
             for storage in [v, *(a.parent for a in aliasing.also(v))]:
                 root = aliasing.root(storage)
+                # the array a carried name (or an item of its tuple: `t = (x, 1.0)`) holds on this way
+                # is that name's (item's) array after the region
+                held = [_at(env[m], q) for m in names if m != n and m in env for q in _leaf_paths(way.get(m))
+                        if _at(way.get(m), q) is root and isinstance(_at(env[m], q), Value)]
                 if isinstance(root, Value) and not self._visible(root):
                     root = after.get(id(root))  # a loop body's argument: that name after the loop
-                if not isinstance(root, Value):
+                if not isinstance(root, Value) and not held:
                     continue  # an array of the region's own, or from outside the function
-                holders = [m for m in names if m != n and way.get(m) is root and isinstance(env.get(m), Value)]
-                for array in [aliasing.root(env[m]) for m in holders] or [root]:
+                for array in [aliasing.root(a) for a in held] or [root]:
                     if isinstance(array, Value) and id(array) not in covered and id(array) in live:
                         covered.add(id(array))
                         aliasing.record_also(mine, array)
