@@ -21,3 +21,40 @@ def rnn_loss(Wx, Wh, b, xs, h0):
     for t in range(xs.shape[0]):
         h = np.tanh(xs[t] @ Wx + h @ Wh + b)
     return 0.5 * np.sum(h * h)
+
+
+def linreg_loss(w, b, x, y):
+    """A linear regression on two points with one feature: a handful of numbers."""
+    pred = x @ w + b
+    return np.mean((pred - y) ** 2)
+
+
+def logistic_recurrence(r, x0):
+    """A scalar recurrence on Python floats: 50 steps of the logistic map."""
+    x = x0
+    for _ in range(50):
+        x = r * x * (1.0 - x)
+    return x
+
+
+def newton_sqrt(a):
+    """Newton's iteration for the square root of a float, to a tolerance."""
+    x = a
+    while abs(x * x - a) > 1e-12 * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def big_elementwise(x):
+    """One large elementwise expression, summed."""
+    return np.sum(np.tanh(x) * np.exp(-x * x) + x ** 3)
+
+
+def early_exit(x):
+    """A loop of 1,000 trips that leaves after the fifth."""
+    s = 0.0
+    for i in range(1000):
+        s = s + np.sin(x * i)
+        if i >= 4:
+            break
+    return s

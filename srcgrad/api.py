@@ -5,6 +5,7 @@ calls the pipeline, and gives each gradient the shape and dtype of its input.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import os
@@ -15,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import options as option_checks
+from .arguments import is_complex, is_integer, scalar_kinds, shaped_like
 from . import pipeline
 from .backend import cache
 from .backend.codegen import module_source
@@ -127,46 +129,6 @@ class BoundGradFunction:
         return self._grad.source
 
 
-def _is_integer(x: Any) -> bool:
-    if type(x) is np.ndarray:
-        return x.dtype.kind in "iub"
-    if isinstance(x, (bool, int, np.integer, np.bool_)):
-        return True
-    dtype = getattr(x, "dtype", None)
-    return dtype is not None and np.dtype(dtype).kind in "iub"
-
-
-def _is_complex(x: Any) -> bool:
-    if type(x) is np.ndarray:
-        return x.dtype.kind == "c"
-    if isinstance(x, complex):
-        return True
-    dtype = getattr(x, "dtype", None)
-    return dtype is not None and np.dtype(dtype).kind == "c"
-
-
-def _like(g: Any, x: Any) -> Any:
-    """A gradient with the shape and dtype of the value it is the gradient of."""
-    if g is None:
-        return None
-    if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
-        return g if g.flags.writeable else np.array(g)  # the common case: nothing to fix
-    if isinstance(x, np.ndarray):
-        g = np.asarray(g)
-        if g.shape != x.shape:
-            g = np.broadcast_to(g, x.shape)
-        if g.dtype != x.dtype and np.issubdtype(x.dtype, np.inexact):
-            g = g.astype(x.dtype)
-        if not g.flags.writeable or g.base is not None and not g.flags.owndata and g.strides == (0,) * g.ndim:
-            g = np.array(g)
-        return g
-    if isinstance(x, np.generic):
-        return type(x)(np.asarray(g).reshape(()))
-    if isinstance(x, float):
-        return float(np.asarray(g).reshape(()))
-    return g
-
-
 class _Adjoint:
     """Calls a compiled adjoint with the original function's arguments."""
 
@@ -184,15 +146,18 @@ class _Adjoint:
             else (self.params.index(e) if e in self.params else None)
             for e in options.wrt
         ]
-        self._compiled: Compiled | None = None
+        self._compiled: dict[tuple | None, Compiled] = {}
         self.warned: set = set()
 
-    def compiled(self) -> Compiled:
-        compiled = self._compiled
+    def compiled(self, kinds: tuple | None = None) -> Compiled:
+        """The adjoint for calls whose scalar arguments are `kinds` (`arguments.scalar_kinds`; None:
+        the generic one, which `source` shows and `grad(grad(f))` differentiates)."""
+        compiled = self._compiled.get(kinds)
         if compiled is None or compiled.generation != generation() or (
             compiled.dependencies and compiled.is_stale(self.fn)
         ):
-            compiled = self._compiled = compile_adjoint(self.fn, self.options)
+            options = self.options if kinds is None else dataclasses.replace(self.options, specialised=kinds)
+            compiled = self._compiled[kinds] = compile_adjoint(self.fn, options)
         return compiled
 
     def arguments(self, args: tuple, kwargs: dict) -> list:
@@ -204,9 +169,11 @@ class _Adjoint:
 
     def __call__(self, *args: Any, grad_ys: Any = None, **kwargs: Any) -> Any:
         values = self.arguments(args, kwargs)
-        compiled = self.compiled()
+        # an adjoint per kind of scalar argument: shape analysis knows those are scalars (optimize=False
+        # shows the raw transform, for any arguments)
+        compiled = self.compiled(scalar_kinds(values) if self.options.optimize else None)
         for position in self.references:
-            if position is not None and _is_complex(values[position]):
+            if position is not None and is_complex(values[position]):
                 raise TypeError(
                     f"{self.fn.__qualname__}: argument {self.params[position]!r} is complex; srcgrad differentiates "
                     f"real-valued code only: pass the real and imaginary parts as separate real arrays"
@@ -235,7 +202,7 @@ class _Adjoint:
                 fixed.append(g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g)
                 continue
             reference = values[position]
-            if _is_integer(reference):
+            if is_integer(reference):
                 self._warn_integer(self.params[position], reference)
                 if self.options.unconnected_gradients == "none":
                     fixed.append(None)
@@ -244,12 +211,12 @@ class _Adjoint:
                 else:
                     fixed.append(np.zeros_like(reference))
                 continue
-            if _is_complex(g):
+            if is_complex(g):
                 raise TypeError(
                     f"{self.fn.__qualname__}: the gradient w.r.t. {entry!r} came out complex: srcgrad's rules "
                     f"are for real values; keep complex numbers out of the differentiated path"
                 )
-            fixed.append(_like(g, reference))
+            fixed.append(shaped_like(g, reference))
         out = fixed[0] if self.options.single else tuple(fixed)
         if self.options.with_value:
             return value, out
@@ -316,13 +283,19 @@ def value_and_grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     return GradFunction(fn, option_checks.normalise(fn, options, with_value=True))
 
 
-def show(fn: Any, mode: str = "reverse", **options: Any) -> str:
+def show(fn: Any, mode: str = "reverse", *, args: tuple | None = None, **options: Any) -> str:
     """The generated adjoint source of `fn` (`mode="forward"`: its tangent function, the one `jvp`
-    runs, by default with a tangent for every parameter)."""
+    runs, by default with a tangent for every parameter). `args`: example arguments, to show the
+    adjoint `grad` runs for calls like them (specialised where some are scalars)."""
     if _is_bound_method(fn):
-        return show(fn.__func__, mode, **option_checks.method_options(options))
+        return show(fn.__func__, mode, args=None if args is None else (fn.__self__, *args),
+                    **option_checks.method_options(options))
     _check_function(fn)
-    return compile_adjoint(fn, option_checks.normalise_for(fn, options, mode)).source
+    normalised = option_checks.normalise_for(fn, options, mode)
+    if args is not None and mode == "reverse" and normalised.optimize:
+        values = _Adjoint(fn, normalised).arguments(tuple(args), {})
+        normalised = dataclasses.replace(normalised, specialised=scalar_kinds(values))
+    return compile_adjoint(fn, normalised).source
 
 
 def _is_bound_method(fn: Any) -> bool:

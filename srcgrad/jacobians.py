@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import _is_integer, grad
+from .api import grad
+from .arguments import is_integer
 from .linear_maps import jvp
 
 MODES = ("auto", "forward", "reverse")
@@ -54,7 +55,7 @@ def _reverse_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict,
 
 
 def _forward_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict, out: Any, options: dict) -> list:
-    zeros = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in args]
+    zeros = [np.zeros_like(a, dtype=np.float64) if not is_integer(a) else a for a in args]
     jacobians = []
     for p in positions:
         x = args[p]
@@ -115,7 +116,7 @@ def check_grads(fn: Callable, args: tuple, wrt: Any = 0, order: int = 1, modes: 
             g = grad(fn, wrt=position, unconnected_gradients="zero")(*args)
             _close(np.sum(np.asarray(g, dtype=np.float64) * v), numeric, rtol, "gradient (reverse mode)")
         if "fwd" in modes:
-            tangents = [np.zeros_like(a, dtype=np.float64) if not _is_integer(a) else a for a in args]
+            tangents = [np.zeros_like(a, dtype=np.float64) if not is_integer(a) else a for a in args]
             tangents[position] = v if np.ndim(x) else float(v)
             _close(float(np.sum(np.asarray(jvp(fn, tuple(args), tangents)[1], dtype=np.float64))), numeric, rtol,
                    "Jacobian-vector product (forward mode)")

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import api
 from . import options as option_checks
+from .arguments import is_integer, shaped_like
 from .frontend.source import unwrap
 
 
@@ -35,7 +36,7 @@ def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: 
 
 def _jvp(fn: Any, primals: tuple, tangents: tuple, first: int, **options: Any) -> tuple:
     target = unwrap(fn)
-    integer = tuple(api._is_integer(p) for p in primals)
+    integer = tuple(is_integer(p) for p in primals)
     varying = options.pop("wrt", None)
     if varying is not None:  # positions among the primals given; a bound method's object comes first
         varying = (varying,) if isinstance(varying, int) else tuple(varying)
@@ -84,7 +85,7 @@ def _shaped_like(tangent: Any, value: Any) -> Any:
     if isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
         items = [_shaped_like(t, v) for t, v in zip(tangent, value)]
         return tuple(items) if isinstance(value, tuple) else items
-    return api._like(tangent, value)
+    return shaped_like(tangent, value)
 
 
 def vjp(fn: Callable, *primals: Any, **options: Any) -> tuple:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analyses.activity import compute_activity
+from .arguments import DOUBLE_PRECISION
 from .backend.codegen import Generated, generate
 from .frontend.lower import inline_rule, lower_function
 from .frontend.source import parse_function, unwrap
@@ -25,7 +26,9 @@ from .optimize.copy_propagation import CopyPropagation
 from .optimize.cse import CommonSubexpressionElimination
 from .optimize.dce import DeadCodeElimination
 from .optimize.elide_unbroadcast import ElideUnbroadcast
+from .optimize.exit_guards import FoldExitGuards
 from .optimize.number_checks import DropNumberChecks
+from .optimize.number_zeros import ZerosOfNumbers
 from .optimize.passes import run_pass, run_to_fixed_point, verify_enabled
 from .optimize.write_in_place import WriteInPlace
 from .rules import load_builtin_rules
@@ -33,7 +36,8 @@ from .transforms.forward_mode import jvp_ir
 from .transforms.reverse_mode import differentiate_ir
 from .transforms.tape_shapes import TapeShapesOnly
 
-SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), DeadCodeElimination(), CommonSubexpressionElimination())
+SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), ZerosOfNumbers(), FoldExitGuards(), DeadCodeElimination(),
+            CommonSubexpressionElimination())
 
 load_builtin_rules()
 
@@ -51,6 +55,9 @@ class Options:
     has_aux: bool = False
     mode: str = "reverse"
     """'reverse' (the adjoint, `grad`) or 'forward' (the tangent function, `jvp`)."""
+    specialised: tuple | None = None
+    """Per parameter, the kind of scalar the calls this adjoint serves pass (`arguments.scalar_kinds`),
+    or None: the generic adjoint, for any arguments."""
 
 
 def lower(fn: Any, options: Options | None = None) -> tuple[Function, dict]:
@@ -99,6 +106,7 @@ def resolve_wrt(fn: Any, primal: Function, bindings: dict, options: Options) -> 
 def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -> tuple[Generated | None, str]:
     """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
     primal, bindings = lower(fn, options)
+    _specialise(primal, options)
     dependencies = [path for path, _ in primal.dependencies]
     repeated = sequence_operands(primal)
     if stop_after == "lower":
@@ -114,6 +122,7 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
         adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
                                    unconnected=options.unconnected_gradients, with_value=options.with_value,
                                    single=options.single, has_aux=options.has_aux)
+    adjoint.scalars, adjoint.numbers = primal.scalars or _scalars(primal, options), primal.numbers
     check = verify_enabled()
     if check:
         verify(adjoint)
@@ -129,6 +138,32 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     generated.dependencies = dependencies
     generated.repeated = repeated
     return generated, ir_text
+
+
+def _specialise(primal: Function, options: Options) -> None:
+    """Tell shape analysis what a specialised adjoint's parameters are (`Options.specialised`) before
+    the reverse transform, where every argument is a double-precision scalar: a scalar output is
+    then seeded with the number 1.0, and a float's zero cotangent is 0.0 (`Function.numbers`).
+    Elsewhere the seed keeps the output's dtype (a float32 output seeded with a Python float would
+    compute in another precision), and the facts serve the optimiser only (`_scalars`)."""
+    kinds = _scalar_kinds(primal, options)
+    if kinds and all(kind in DOUBLE_PRECISION for kind in kinds):
+        primal.scalars = _scalars(primal, options)
+        primal.numbers = [arg for arg, kind in zip(primal.body.args, kinds) if kind == "float"]
+
+
+def _scalar_kinds(primal: Function, options: Options) -> tuple | None:
+    kinds = options.specialised
+    if not kinds or options.mode != "reverse" or len(kinds) != len(primal.params):
+        return None
+    return kinds
+
+
+def _scalars(primal: Function, options: Options) -> list:
+    """The parameters a specialised adjoint is compiled for scalars: between those, `unbroadcast`
+    returns its cotangent as it is, whatever the dtypes, so dropping it changes no number."""
+    kinds = _scalar_kinds(primal, options) or ()
+    return [arg for arg, kind in zip(primal.body.args, kinds) if kind]
 
 
 def sequence_operands(primal: Function) -> list[str]:

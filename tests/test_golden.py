@@ -61,6 +61,28 @@ def test_generation_is_deterministic(name, monkeypatch):
     assert srcgrad.show(fn, **options) == first
 
 
+# Adjoints specialised for example arguments (`srcgrad show(fn, args=...)`): what `grad` runs for
+# calls whose scalar arguments are of these kinds.
+SPECIALISED = {"newton_sqrt": (2.0,), "linreg": (np.float64(1.5), np.float64(0.5), np.ones((4, 1)), np.ones((4, 1)))}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIALISED))
+def test_specialised_code_matches_golden(name, request):
+    fn, options = CASES[name]
+    _matches_golden(srcgrad.show(fn, args=SPECIALISED[name], **options), GOLDEN / f"{name}_specialised.py", request)
+
+
+@pytest.mark.parametrize("name", sorted(SPECIALISED))
+def test_golden_specialised_file_runs_and_is_right(name):
+    fn, options = CASES[name]
+    adjoint = getattr(_load_golden(f"{name}_specialised"), f"{fn.__name__}_grad")
+    args = inputs(name)
+    generic = srcgrad.grad(fn, **options).__srcgrad_original__(*args, None)
+    got = adjoint(*args)
+    for g, e in zip(got if isinstance(got, tuple) else (got,), generic if isinstance(generic, tuple) else (generic,)):
+        np.testing.assert_array_equal(g, e)  # the same numbers as the generic adjoint's, bit for bit
+
+
 FORWARD = ("mlp", "rnn")  # the tangent functions `srcgrad show --mode forward` prints
 
 

@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "srcgrad"
 
 BASE = {"location", "errors", "runtime", "version"}
 COMPILER = {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "pipeline", "options", "api",
-            "exporting", "jacobians", "cli"}
+            "exporting", "jacobians", "cli", "arguments"}
 ALLOWED = {
     "location": set(),
     "version": set(),
@@ -21,12 +21,13 @@ ALLOWED = {
     "transforms": BASE | {"ir", "rules", "analyses", "transforms"},
     "optimize": BASE | {"ir", "analyses", "optimize"},
     "backend": BASE | {"ir", "rules", "frontend", "backend"},
-    "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend"},
+    "pipeline": BASE | {"ir", "rules", "analyses", "frontend", "transforms", "optimize", "backend", "arguments"},
     "options": BASE | {"pipeline", "frontend"},
-    "api": BASE | {"pipeline", "options", "backend", "frontend", "rules"},
+    "arguments": BASE,
+    "api": BASE | {"pipeline", "options", "backend", "frontend", "rules", "arguments"},
     "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
-    "jacobians": BASE | {"api", "linear_maps"},
-    "linear_maps": BASE | {"api", "options", "frontend"},
+    "jacobians": BASE | {"api", "linear_maps", "arguments"},
+    "linear_maps": BASE | {"api", "options", "frontend", "arguments"},
     "cli": BASE | {"api", "exporting", "options", "pipeline", "backend"},
     "nn": BASE | {"rules", "__init__"},
     "regularizers": BASE | {"rules", "__init__"},

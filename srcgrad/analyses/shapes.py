@@ -84,6 +84,8 @@ def compute_shapes(fn: Function) -> Shapes:
     tapes: dict[int, Value] = {}
     for a, b in fn.shaped_like:
         shapes.union(a, b)
+    for a in fn.scalars:
+        shapes.mark_scalar(a)
     for op in fn.walk():
         if op.kind == "push":
             tapes.setdefault(id(op.args[0]), op.args[1])

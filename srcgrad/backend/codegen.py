@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
+from ..ir.nodes import loop_exits
 from ..ir.printer import fresh_name
 from ..runtime import core
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
@@ -300,6 +301,10 @@ class CodeGenerator:
             iterable = f"reversed({iterable})"
         self.emit(depth, f"for {index_name} in {iterable}:")
         self.loop_body(body, targets, body.ops[-1].args, depth)
+        flags = [targets[j] for j in loop_exits(op)]
+        if flags:  # a `break` (or `return`) was taken: the trips left would do nothing
+            self.emit(depth + 1, f"if {' or '.join(flags)}:")
+            self.emit(depth + 2, "break")
 
     def while_(self, op: Op, depth: int) -> None:
         (body,) = op.regions

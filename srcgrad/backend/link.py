@@ -72,12 +72,14 @@ def base_namespace() -> dict[str, Any]:
 def link(code: Any, name: str, top: Any, helpers: dict[str, tuple], frees: dict[str, tuple]) -> tuple[Callable, Callable[[], None]]:
     """Execute compiled module code; returns the function and a `refresh` that re-reads user values."""
     namespace = base_namespace()
-    for n, spec in helpers.items():
-        namespace[n] = resolve(top, spec)
+    linked = {n: resolve(top, spec) for n, spec in helpers.items()}
     live = [(n, spec) for n, spec in frees.items()]
     for n, spec in live:
         namespace[n] = resolve(top, spec)
     exec(code, namespace)
+    # the module's own `from srcgrad.runtime... import` lines (which keep it readable and runnable as
+    # exported) bind the rule-time wrappers: the adjoint calls the plain functions beneath them
+    namespace.update(linked)
     fn = namespace[name]
 
     def refresh() -> None:

@@ -241,5 +241,7 @@ class _Rewriter:
                 store = gast.Assign(targets=[target], value=_name(item, gast.Load()), type_comment=None)
                 body = [gast.copy_location(store, stmt), *body]
             body = [gast.copy_location(gast.If(test=_none_of(exits, stmt), body=body, orelse=[]), stmt)]
+            # once one is set, every later trip does nothing: the generated loop can stop there
+            stmt.srcgrad_exits = sorted(exits)
         stmt.body = body
         return [*before, stmt], flags & {self.returned} if self.returned else set()

@@ -154,6 +154,9 @@ class ControlFlow(Conditionals):
         self.note_carried_lists(names, env, args, stmt)
         op = Op("for", [self.operand(start), self.operand(stop), self.operand(step), *inits], regions=[body])
         op.attrs["reverse"] = reverse
+        exits = [args[names.index(n)] for n in getattr(stmt, "srcgrad_exits", ()) if n in names]
+        if exits and not reverse:  # (`for r in reversed(a)` runs all its trips: its adjoint's loop counts up to the end)
+            op.attrs["exits"] = exits
         body_env = dict(env)
         body_env.update(zip(names, args))
         body_env.update({n: relink(items, body_env) for n, items in linked.items()})

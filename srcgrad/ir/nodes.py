@@ -150,9 +150,24 @@ class Function:
     """The functions inlined into this one, each with the path of names that found it."""
     shaped_like: list = field(default_factory=list)
     """Pairs of parameters `(a, b)` of one shape (a tangent and its primal), for shape analysis."""
+    scalars: list = field(default_factory=list)
+    """Parameters a specialised adjoint is compiled for scalars (numbers, 0-d arrays), for shape analysis."""
+    numbers: list = field(default_factory=list)
+    """Parameters it is compiled for Python floats, where every argument is a double-precision
+    scalar: their zero cotangent can be the number 0.0."""
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()
+
+
+def loop_exits(op: Op) -> list[int]:
+    """The carried slots of a `for` whose flags, once one is true, leave every later trip doing
+    nothing (a `break` or `return` lowered to a flag: `attrs["exits"]`, the body's arguments): the
+    generated loop stops there. Empty where a pass has dropped or copied one of them."""
+    exits = op.attrs.get("exits") or []
+    carried = op.regions[0].args[1:] if op.kind == "for" and op.regions else []
+    slots = [next((j for j, a in enumerate(carried) if a is flag), None) for flag in exits]
+    return [] if None in slots else slots  # type: ignore[return-value]
 
 
 def defining_block(value: Value) -> Block | None:

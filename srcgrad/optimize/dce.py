@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from ..analyses.purity import is_pure
 from ..ir import Block, Function, Op, Value
+from ..ir.nodes import loop_exits
 
 
 def use_counts(fn: Function) -> dict[int, int]:
@@ -118,10 +119,11 @@ class DeadCodeElimination:
         first_init = 3 if op.kind == "for" else 1
         first_yield = 0 if op.kind == "for" else 1  # a while yields its condition first
         trips = op.attrs.get("trips")
+        exits = loop_exits(op)  # the loop's own test reads them after each trip
         changed = False
         for j in reversed(range(len(body.args) - first_arg)):
             arg, result = body.args[first_arg + j], op.results[j]
-            if result is trips or counts.get(id(result), 0):
+            if result is trips or j in exits or counts.get(id(result), 0):
                 continue
             if counts.get(id(arg), 0):
                 chain = self._private_chain(body, arg, first_yield + j)

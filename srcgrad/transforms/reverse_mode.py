@@ -29,6 +29,7 @@ from ..analyses.activity import Activity, _loop_slots
 from ..analyses.shapes import compute_shapes
 from ..errors import InternalError, NoGradientError, SrcgradError, register_hint
 from ..ir import Block, Const, Function, Op, Value
+from ..ir.nodes import loop_exits
 from ..ir.builder import Builder, Sym
 from ..ir.printer import callee_name
 from ..rules import is_nondifferentiable, lookup
@@ -201,6 +202,12 @@ class ReverseMode:
         if op.kind == "for":
             start, stop, step = (avail.primal(a) for a in op.args[:3])
             backwards = not op.attrs.get("reverse", False)
+            if backwards and loop_exits(op):  # the forward loop stops where it breaks: back over the trips it ran
+                trips = avail.primal(self.count_trips(op))
+                if not (isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and step.value == 1):
+                    trips = builder.call(operator.add, start, builder.call(operator.mul, trips, step, hint="span"),
+                                         hint="stop")
+                stop = trips
         else:
             trips = self.count_trips(op)
             start, stop, step = Const(0), avail.primal(trips), Const(1)
@@ -242,7 +249,8 @@ class ReverseMode:
                 cts.accumulate(inits[j], r)
 
     def count_trips(self, op: Op) -> Value:
-        """Give a `while` loop a carried trip counter; its final value is the loop's last result."""
+        """Give a loop a carried trip counter (a `while`, or a `for` that may stop early); its final
+        value is the loop's last result."""
         if "trips" in op.attrs:
             return op.attrs["trips"]
         body = op.regions[0]

@@ -1,0 +1,83 @@
+"""What a call's arguments are, as the gradient functions see them: the kinds of scalar an
+adjoint is specialised for, whether a value is an integer or complex, and a gradient given
+the shape and dtype of its argument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# The numbers a specialised adjoint computes with exactly as the generic one does, when every
+# argument is one of them: Python floats and ints, and float64 scalars (no float32 anywhere for
+# NumPy's promotion rules to treat differently from a Python float).
+DOUBLE_PRECISION = frozenset({"float", "int", "float64", "0-d <f8"})
+
+
+def scalar_kinds(values: list) -> tuple | None:
+    """Per argument, the kind of scalar it is ("float", "int", "float64", or "0-d " and a dtype
+    for a 0-d array or NumPy scalar; None for anything else), or None where no argument is a
+    scalar: the generic adjoint serves that call. Cheap: it runs on every call."""
+    kinds = tuple(map(_kind, values))
+    return kinds if any(kinds) else None
+
+
+def _kind(value: Any) -> str | None:
+    t = type(value)
+    if t is float:
+        return "float"
+    if t is int:
+        return "int"
+    if t is np.float64:
+        return "float64"
+    if t is np.ndarray:
+        return f"0-d {value.dtype.str}" if value.ndim == 0 else None
+    if isinstance(value, np.generic) and not isinstance(value, np.bool_):
+        return f"0-d {value.dtype.str}"
+    return None
+
+
+def is_integer(x: Any) -> bool:
+    if type(x) is float:
+        return False
+    if type(x) is np.ndarray:
+        return x.dtype.kind in "iub"
+    if isinstance(x, (bool, int, np.integer, np.bool_)):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "iub"
+
+
+def is_complex(x: Any) -> bool:
+    if type(x) is float:
+        return False
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "c"
+    if isinstance(x, complex):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind == "c"
+
+
+def shaped_like(g: Any, x: Any) -> Any:
+    """A gradient with the shape and dtype of the value it is the gradient of."""
+    if g is None:
+        return None
+    if type(x) is float and type(g) is float:
+        return g  # a specialised adjoint's gradient of a Python float
+    if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+        return g if g.flags.writeable else np.array(g)  # the common case: nothing to fix
+    if isinstance(x, np.ndarray):
+        g = np.asarray(g)
+        if g.shape != x.shape:
+            g = np.broadcast_to(g, x.shape)
+        if g.dtype != x.dtype and np.issubdtype(x.dtype, np.inexact):
+            g = g.astype(x.dtype)
+        if not g.flags.writeable or g.base is not None and not g.flags.owndata and g.strides == (0,) * g.ndim:
+            g = np.array(g)
+        return g
+    if isinstance(x, np.generic):
+        return type(x)(np.asarray(g).reshape(()))
+    if isinstance(x, float):
+        return float(np.asarray(g).reshape(()))
+    return g
