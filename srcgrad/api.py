@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import options as option_checks
-from .arguments import is_complex, is_integer, scalar_kinds, shaped_like
+from .arguments import is_complex, is_integer, not_a_real_number, scalar_kinds, shaped_like
 from . import pipeline
 from .backend import cache
 from .backend.codegen import module_source
@@ -178,6 +178,10 @@ class _Adjoint:
                     f"{self.fn.__qualname__}: argument {self.params[position]!r} is complex; srcgrad differentiates "
                     f"real-valued code only: pass the real and imaginary parts as separate real arrays"
                 )
+            what = position is not None and not_a_real_number(values[position])
+            if what:
+                raise TypeError(f"{self.fn.__qualname__}: argument {self.params[position]!r} is {what}, which srcgrad does "
+                                f"not differentiate: pass a float or a NumPy array of floats")
         for name in compiled.repeated:
             value = values[self.params.index(name)]
             if isinstance(value, (list, tuple)):

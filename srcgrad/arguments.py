@@ -4,6 +4,7 @@ the shape and dtype of its argument."""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,21 @@ def is_complex(x: Any) -> bool:
     return dtype is not None and np.dtype(dtype).kind == "c"
 
 
+def not_a_real_number(x: Any) -> str | None:
+    """What a differentiated argument is, where it is no real number, array of them, or container of
+    them (a `decimal.Decimal`, a `Fraction`, an array of objects): the adjoint's float arithmetic
+    would fail on it, or compute in another number system."""
+    t = type(x)
+    if t is float or t is int or t is np.ndarray and x.dtype.kind != "O":
+        return None
+    if isinstance(x, (list, tuple, dict, bool, np.generic)) or x is None:
+        return None  # a parameter tree's items are checked where read
+    if isinstance(x, np.ndarray) and x.dtype.kind == "O" or isinstance(x, (numbers.Number, str, bytes)):
+        kind = "an array of Python objects" if isinstance(x, np.ndarray) else f"a {t.__module__}.{t.__qualname__}"
+        return kind.replace("a builtins.", "a ")
+    return None
+
+
 def shaped_like(g: Any, x: Any) -> Any:
     """A gradient with the shape and dtype of the value it is the gradient of."""
     if g is None:
@@ -70,7 +86,8 @@ def shaped_like(g: Any, x: Any) -> Any:
     if isinstance(x, np.ndarray):
         g = np.asarray(g)
         if g.shape != x.shape:
-            g = np.broadcast_to(g, x.shape)
+            # a 0-d array reduced along axis 0 (NumPy allows it) has its gradient as one element
+            g = g.reshape(()) if x.ndim == 0 and g.size == 1 else np.broadcast_to(g, x.shape)
         if g.dtype != x.dtype and np.issubdtype(x.dtype, np.inexact):
             g = g.astype(x.dtype)
         if not g.flags.writeable or g.base is not None and not g.flags.owndata and g.strides == (0,) * g.ndim:

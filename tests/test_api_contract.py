@@ -297,3 +297,21 @@ def test_a_list_the_function_repeats_is_refused_by_name():
     with pytest.raises(TypeError, match="argument 'x' is a tuple"):
         srcgrad.value_and_grad(repeats_its_argument)((1.5, 2.0))
     np.testing.assert_allclose(srcgrad.grad(repeats_its_argument)(np.array([1.5])), [3.0])
+
+
+def test_an_argument_that_is_no_real_number_is_named():
+    import decimal
+    import fractions
+
+    def f(x):
+        return np.sum(np.exp(x))
+
+    for bad, what in [(decimal.Decimal("0.5"), "decimal.Decimal"), (fractions.Fraction(1, 2), "fractions.Fraction"),
+                      (np.array([0.5, 1.0], dtype=object), "an array of Python objects")]:
+        with pytest.raises(TypeError, match=rf"f: argument 'x' is (a )?{what}, which srcgrad does not differentiate"):
+            srcgrad.grad(f)(bad)
+
+
+def test_a_zero_d_array_reduced_along_axis_0_gets_a_zero_d_gradient():
+    g = srcgrad.grad(lambda x: np.sum(np.max(x, axis=0)))(np.array(0.5))
+    assert g.shape == () and g == 1.0
