@@ -9,12 +9,6 @@ from typing import Any
 
 import numpy as np
 
-# The numbers a specialised adjoint computes with exactly as the generic one does, when every
-# argument is one of them: Python floats and ints, and float64 scalars (no float32 anywhere for
-# NumPy's promotion rules to treat differently from a Python float).
-DOUBLE_PRECISION = frozenset({"float", "int", "float64", "0-d <f8"})
-
-
 def scalar_kinds(values: list) -> tuple | None:
     """Per argument, the kind of scalar it is ("float", "int", "float64", or "0-d " and a dtype
     for a 0-d array or NumPy scalar; None for anything else), or None where no argument is a

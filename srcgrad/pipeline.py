@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analyses.activity import compute_activity
-from .arguments import DOUBLE_PRECISION
 from .backend.codegen import Generated, generate
 from .frontend.lower import inline_rule, lower_function
 from .frontend.source import parse_function, unwrap
@@ -106,7 +105,6 @@ def resolve_wrt(fn: Any, primal: Function, bindings: dict, options: Options) -> 
 def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -> tuple[Generated | None, str]:
     """Compile the adjoint of `fn`; returns the generated code and the IR text of the last stage run."""
     primal, bindings = lower(fn, options)
-    _specialise(primal, options)
     dependencies = [path for path, _ in primal.dependencies]
     repeated = sequence_operands(primal)
     if stop_after == "lower":
@@ -122,7 +120,7 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
         adjoint = differentiate_ir(primal, wrt_values, stopped, activity, _inline_user_rule,
                                    unconnected=options.unconnected_gradients, with_value=options.with_value,
                                    single=options.single, has_aux=options.has_aux)
-    adjoint.scalars, adjoint.numbers = primal.scalars or _scalars(primal, options), primal.numbers
+    _specialise(primal, adjoint, options)
     check = verify_enabled()
     if check:
         verify(adjoint)
@@ -140,30 +138,17 @@ def differentiate(fn: Any, options: Options, *, stop_after: str | None = None) -
     return generated, ir_text
 
 
-def _specialise(primal: Function, options: Options) -> None:
-    """Tell shape analysis what a specialised adjoint's parameters are (`Options.specialised`) before
-    the reverse transform, where every argument is a double-precision scalar: a scalar output is
-    then seeded with the number 1.0, and a float's zero cotangent is 0.0 (`Function.numbers`).
-    Elsewhere the seed keeps the output's dtype (a float32 output seeded with a Python float would
-    compute in another precision), and the facts serve the optimiser only (`_scalars`)."""
-    kinds = _scalar_kinds(primal, options)
-    if kinds and all(kind in DOUBLE_PRECISION for kind in kinds):
-        primal.scalars = _scalars(primal, options)
-        primal.numbers = [arg for arg, kind in zip(primal.body.args, kinds) if kind == "float"]
-
-
-def _scalar_kinds(primal: Function, options: Options) -> tuple | None:
+def _specialise(primal: Function, adjoint: Function, options: Options) -> None:
+    """Tell the optimiser what a specialised adjoint's parameters are (`Options.specialised`):
+    which are scalars (between those, `unbroadcast` returns its cotangent as it is, whatever the
+    dtypes, so dropping it changes no number), and which are Python floats (`Function.numbers`).
+    Only after the reverse transform: the seed keeps the generic adjoint's (its dtype decides the
+    precision the reverse sweep computes in)."""
     kinds = options.specialised
     if not kinds or options.mode != "reverse" or len(kinds) != len(primal.params):
-        return None
-    return kinds
-
-
-def _scalars(primal: Function, options: Options) -> list:
-    """The parameters a specialised adjoint is compiled for scalars: between those, `unbroadcast`
-    returns its cotangent as it is, whatever the dtypes, so dropping it changes no number."""
-    kinds = _scalar_kinds(primal, options) or ()
-    return [arg for arg, kind in zip(primal.body.args, kinds) if kind]
+        return
+    adjoint.scalars = [arg for arg, kind in zip(primal.body.args, kinds) if kind]
+    adjoint.numbers = [arg for arg, kind in zip(primal.body.args, kinds) if kind == "float"]
 
 
 def sequence_operands(primal: Function) -> list[str]:

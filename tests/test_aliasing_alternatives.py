@@ -347,3 +347,16 @@ def test_a_loop_that_may_leave_a_name_another_names_array_keeps_it_so():
     # a view of it, not the array itself: refused where written (the view srcgrad would replay is gone)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="a write that reaches 'view3', a view srcgrad cannot follow"):
         srcgrad.grad(view_through_nested_loops_that_may_not_rebind)(-1.6)
+
+
+def tuple_item_may_be_a_parameter_written_in_a_row_loop(x0, x1):
+    t0 = (x1 if np.var(0.5) < 0.42 else x0.T, 0.7)
+    for _, _ in enumerate(x0):
+        x1[[0, 2]] -= np.var(t0[0])  # t0[0] is x1 on this way: the loop carries t0, and this write is refused
+    return x0 * x1
+
+
+def test_a_write_in_a_loop_into_an_array_a_tuple_item_may_be_is_refused():
+    # (seed 329360 of the normal fuzzer: its second derivative raised NumPy's inhomogeneous-shape error)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'x1', an array the list or tuple 't0' holds"):
+        srcgrad.grad(tuple_item_may_be_a_parameter_written_in_a_row_loop)(np.ones((2, 3)), np.ones(3))

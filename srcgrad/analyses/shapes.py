@@ -45,9 +45,13 @@ class Shapes:
     scalars: set[int] = field(default_factory=set)
 
     def find(self, k: int) -> int:
-        while self.parent.get(k, k) != k:
-            k = self.parent[k]
-        return k
+        parent = self.parent
+        root = k
+        while (up := parent.get(root, root)) != root:
+            root = up
+        while k != root:  # path compression: a chain of n unions costs n, not n squared, to query
+            parent[k], k = root, parent[k]
+        return root
 
     def union(self, a: Any, b: Any) -> None:
         ka, kb = self.key(a), self.key(b)
@@ -153,7 +157,7 @@ def _infer(op: Op, shapes: Shapes, tapes: dict[int, Value]) -> None:
     fn, args, out = op.fn, op.args, op.result
     if "recomputes" in op.attrs:  # the reverse loop's copy of a forward view
         shapes.union(out, op.attrs["recomputes"])
-    if fn in ELEMENTWISE_UNARY and args:
+    if fn in ELEMENTWISE_UNARY and len(args) == 1 and "shape" not in op.kwargs:  # (`np.ones_like(x, shape=...)`)
         shapes.union(out, args[0])
     elif fn in ELEMENTWISE_BINARY and len(args) == 2:
         x, y = args

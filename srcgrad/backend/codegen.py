@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import InternalError
 from ..ir import Block, Const, Free, Function, Op, Operand, Value
 from ..ir.nodes import loop_exits
-from ..ir.printer import fresh_name
+from ..ir.printer import Taken, fresh_name
 from ..runtime import core
 from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
@@ -75,7 +75,7 @@ class CodeGenerator:
         self.objects: dict[str, Any] = {}
         self.free_names: dict[tuple, str] = {}
         """One generated name per free value or callee: two closures' `scale`s are `scale` and `scale_1`."""
-        taken = set(RESERVED)
+        taken = Taken(RESERVED)
         for op in fn.walk():
             for a in list(op.args) + list(op.kwargs.values()):
                 if isinstance(a, Free) and a.spec not in self.free_names:

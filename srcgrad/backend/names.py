@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Block, Const, Free, Function, Op, Value
-from ..ir.printer import fresh_name
+from ..ir.printer import Taken, fresh_name
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +77,7 @@ class ValueNames:
     def __init__(self, fn: Function, reserved: set[str]):
         self.parent: dict[int, int] = {}
         self.values: dict[int, Value] = {}
-        self.taken = set(reserved)
+        self.taken = Taken(reserved)
         self.names: dict[int, str] = {}
         self.fn = fn
         self.position: dict[int, int] = {}

@@ -133,6 +133,15 @@ class Aliasing:
             self._origin[id(new)] = (new, storage)
             self.rewritten[id(storage)] = certain or self.rewritten.get(id(storage), False)
 
+    def note_loop_writes(self, args: list, inits: list) -> None:
+        """A loop that writes a carried array (its body's argument) writes the array it was given:
+        an enclosing loop whose list holds that array sees the writes too (`x *= 1.5` in a nested
+        loop, then `xs.append(x)`: `check_listed_in_loop`)."""
+        for arg, init in zip(args, inits):
+            inner, outer = self.storage(arg), self.storage(init)
+            if isinstance(inner, Value) and id(inner) in self.rewritten and isinstance(outer, Value):
+                self.rewritten[id(outer)] = self.rewritten[id(inner)] or self.rewritten.get(id(outer), False)
+
     def listed_entry(self, value: Any) -> tuple | None:
         """The list entry holding `value`'s array, or one it views (a name a loop found to be
         another's array after the list was noted is a view of that one now)."""

@@ -190,16 +190,22 @@ class ItemWrites:
             raise self.error(node, message, hint)
         self.refuse_if_array(old, message, hint, node)
 
-    def check_listed_in_loop(self, body: Block, start: int, carried: dict | None = None) -> None:
+    def check_listed_in_loop(self, body: Block, start: int, carried: dict | None = None, ends: dict | None = None) -> None:
         """After a loop body: an array it appends to a run-time list and also writes (the write
         before the append in the body, so on a later trip) is refused as `check_unlisted` does.
         `carried`: the loop's names -> their arguments in the body (an array appended by a name the
-        loop carries is that argument's array, whatever the body's merges made of the name)."""
+        loop carries is that argument's array, whatever the body's merges made of the name);
+        `ends`: the names -> their values where the body ends (an array appended, or viewed by what
+        is appended, that a carried name holds into the next trip is that name's argument there)."""
         aliasing = self.lowering.aliasing
-        carried = carried or {}
+        carried, ends = carried or {}, ends or {}
         for storage, node, list_name, item in aliasing.listed[start:]:
             if item in carried and id(aliasing.storage(carried[item])) in aliasing.rewritten:
                 storage = aliasing.storage(carried[item])
+            for n, arg in carried.items():
+                if id(aliasing.storage(arg)) in aliasing.rewritten and isinstance(storage, Value) \
+                        and any(aliasing.storage(leaf) is storage for leaf in _leaves(ends.get(n))):
+                    storage = aliasing.storage(arg)  # the next trip's `n`, which the body writes
             if not (isinstance(storage, Value) and storage.owner is body and id(storage) in aliasing.rewritten):
                 continue
             message = (f"appending '{item}', an array the loop writes into in place, to the list "

@@ -153,8 +153,7 @@ class Function:
     scalars: list = field(default_factory=list)
     """Parameters a specialised adjoint is compiled for scalars (numbers, 0-d arrays), for shape analysis."""
     numbers: list = field(default_factory=list)
-    """Parameters it is compiled for Python floats, where every argument is a double-precision
-    scalar: their zero cotangent can be the number 0.0."""
+    """Parameters it is compiled for Python floats: their zero cotangent can be a NumPy float64."""
 
     def walk(self) -> Iterator[Op]:
         return self.body.walk()

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .nodes import Block, Const, Free, Function, Op, Operand, Value
 
 
@@ -20,12 +22,24 @@ def callee_name(fn: object) -> str:
     return name
 
 
+class Taken(set):
+    """Names in use, remembering per base the last suffix `fresh_name` gave (names are only ever
+    added, so every suffix below it is still taken): naming n values of one base costs n, not n²."""
+
+    def __init__(self, names: Any = ()) -> None:
+        super().__init__(names)
+        self.last: dict[str, int] = {}
+
+
 def fresh_name(base: str, taken: set[str]) -> str:
     """`base`, else `base_1`, `base_2`, ...: the first not in `taken`, which it joins."""
-    name, n = base, 0
+    n = taken.last.get(base, 0) if isinstance(taken, Taken) else 0
+    name = f"{base}_{n}" if n else base
     while name in taken:
         n += 1
         name = f"{base}_{n}"
+    if isinstance(taken, Taken):
+        taken.last[base] = n
     taken.add(name)
     return name
 
@@ -33,7 +47,7 @@ def fresh_name(base: str, taken: set[str]) -> str:
 class _Names:
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
-        self.taken: set[str] = set()
+        self.taken: set[str] = Taken()
 
     def __call__(self, v: Value) -> str:
         key = id(v)

@@ -1,10 +1,10 @@
-"""In an adjoint specialised for Python floats (`Function.numbers`), the zero cotangent of a
-float parameter is the number 0.0, not `np.zeros_like(x)`'s 0-d array: the sums that start
-from it then stay Python floats, as a hand-written gradient's do (on a 0-d array every `+` is
-a NumPy call). Only where every argument is a double-precision scalar, so the numbers are
-the same bits as the generic adjoint's.
+"""In an adjoint specialised for Python floats (`Function.numbers`), the zero cotangent the
+reverse transform starts a float parameter's sums with is `np.float64(0.0)`, not
+`np.zeros_like(x)`'s 0-d array: a NumPy scalar, which NumPy promotes exactly as that 0-d
+float64 array (so the numbers are the generic adjoint's), without an array's per-operation
+cost. The user's own `np.zeros_like(x)` is left as written.
 
-    %r_bar = zeros_like(%r)          →       uses of %r_bar read 0.0
+    %r_bar = zeros_like(%r)          →       uses of %r_bar read np.float64(0.0)
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ class ZerosOfNumbers:
         numbers = {id(v) for v in fn.numbers}
         mapping: dict[int, Operand] = {}
         for op in fn.walk():
-            if op.kind == "call" and op.fn is np.zeros_like and len(op.args) == 1 and not op.kwargs \
-                    and id(op.args[0]) in numbers:
-                mapping[id(op.result)] = Const(0.0)
+            if op.kind == "call" and op.fn is np.zeros_like and op.attrs.get("zero_cotangent") \
+                    and len(op.args) == 1 and not op.kwargs and id(op.args[0]) in numbers:
+                mapping[id(op.result)] = Const(np.float64(0.0))
         if mapping:
             replace_uses(fn, mapping)
         return bool(mapping)

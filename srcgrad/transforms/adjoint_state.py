@@ -239,7 +239,10 @@ def _yielded_value(loop: Op, k: int) -> Any:
 
 def zeros_like(builder: Builder, primal: Any, v: Value) -> Value:
     fn = core.zeros_like_items if is_sequence(v) else np.zeros_like  # a tuple's cotangent is a tuple
-    return builder.call(fn, primal, hint=f"{v.hint}_bar")
+    zero = builder.call(fn, primal, hint=f"{v.hint}_bar")
+    assert isinstance(zero.owner, Op)
+    zero.owner.attrs["zero_cotangent"] = True  # (optimize/number_zeros.py: the user's own zeros_like is not one)
+    return zero
 
 
 class _LazySym(Sym):
