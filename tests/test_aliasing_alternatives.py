@@ -360,3 +360,17 @@ def test_a_write_in_a_loop_into_an_array_a_tuple_item_may_be_is_refused():
     # (seed 329360 of the normal fuzzer: its second derivative raised NumPy's inhomogeneous-shape error)
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'x1', an array the list or tuple 't0' holds"):
         srcgrad.grad(tuple_item_may_be_a_parameter_written_in_a_row_loop)(np.ones((2, 3)), np.ones(3))
+
+
+def builtin_max_then_divided_in_place(x1):
+    v3 = max(x1, 0.5)  # x1 itself where x1 wins: a 0-d array is then written by the next line
+    v3 /= 2.0
+    return x1 * v3
+
+
+def test_builtin_max_may_be_its_argument():
+    # (normal fuzzer seed 922535: the write through v3 was missed, and x1 returned unchanged)
+    with pytest.raises(UnsupportedValueError, match="a write into 'v3', which is \\(or views\\) an array from before"):
+        srcgrad.grad(builtin_max_then_divided_in_place)(np.array(2.25))
+    check_value_is_pythons(builtin_max_then_divided_in_place, 2.25)  # numbers are rebound: differentiates
+    check(builtin_max_then_divided_in_place, (2.25,))

@@ -199,3 +199,33 @@ def appended_then_maybe_rebound(x0, x1):
 def test_a_write_through_a_name_that_may_be_a_listed_array_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="writing into 'x0', an array the list or tuple 'xs' holds"):
         srcgrad.grad(appended_then_maybe_rebound)(np.array([0.6, 2.0, 1.2]), np.ones(3))
+
+
+def appended_by_a_name_the_loop_rebinds_to_itself(x2):
+    xs0 = []
+    for i in range(3):
+        x2 = x2  # the loop leaves x2 as it found it: after it, x2 is the array it appended
+        xs0.append(x2)
+    x2 *= 2.0  # (aliasing seed 833411: the list's items missed this write)
+    return xs0[0] + x2
+
+
+def test_an_array_appended_in_a_loop_that_leaves_its_name_unchanged_is_held_after_it():
+    with pytest.raises(srcgrad.SrcgradError, match="writing into .x2., an array the list .xs0. holds"):
+        srcgrad.grad(appended_by_a_name_the_loop_rebinds_to_itself)(np.ones(2))
+
+
+def appended_in_a_loop_that_may_return(x1, x2):
+    xs0 = [x1]
+    for i in range(3):
+        x2 = np.tanh(x2)
+        if np.sum(x1) > 100.0:
+            return xs0  # (a flag guards the rest of each trip: x2 is merged from the guard's two ways)
+        xs0.append(x2)
+    x2 *= 2.0  # the list's last item is x2's array (aliasing seed 833411 missed this write)
+    return xs0
+
+
+def test_an_array_appended_under_a_guard_is_held_after_it():
+    with pytest.raises(srcgrad.SrcgradError, match="writing into 'x2', an array the list 'xs0' holds"):
+        srcgrad.grad(appended_in_a_loop_that_may_return, wrt=1)(np.ones(2), np.ones(2))

@@ -225,6 +225,11 @@ class Aliasing:
     def note_op(self, op: Op) -> None:
         """Record the result of a call op as a view of its first operand, where it may be one."""
         fn, args = op.fn, op.args
+        if op.kind == "call" and fn in (builtins.max, builtins.min) and len(args) >= 2 and op.results:
+            for a in args:  # `max(x, 0)` is x itself where x wins (a 0-d array a later `/=` would write)
+                if _storage(a) and isinstance(a, Value):
+                    self.record_also(op.results[0], a)
+            return
         if op.kind != "call" or not args or not _storage(args[0]) or not op.results:
             return
         result = op.results[0]

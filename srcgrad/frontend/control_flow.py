@@ -353,6 +353,9 @@ class ControlFlow(Conditionals):
         for n, arg, result in zip(names, args, results):
             if body_env.get(n) is arg and n in entry:
                 env[n] = entry[n]
+                held = aliasing.listed_entry(arg)  # appended in the loop (`xs.append(x)`): it is held after it
+                if held is not None and isinstance(entry[n], Value) and aliasing.listed_entry(entry[n]) is None:
+                    aliasing.listed.append((aliasing.storage(entry[n]), *held[1:]))
                 continue
             env[n] = result
             changed.append(n)

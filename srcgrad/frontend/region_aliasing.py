@@ -174,6 +174,10 @@ class RegionAliasing:
                 aliasing.record(mine, view.rebased(replaced[id(view.parent)]))
         for mine, n, ways, values in merged_slots:  # once every relation is known (a chain may pass a later name)
             self._note_alternatives(mine, n, ways, values, names, env, after)
+            # an array a run-time list holds on some way (`if c: xs.append(x)`) may be held by it after
+            held = next((e for e in map(aliasing.listed_entry, values) if e is not None), None)
+            if held is not None and aliasing.listed_entry(mine) is None:
+                aliasing.listed.append((mine, *held[1:]))
 
     def _note_alternatives(self, mine: Value, n: str, ways: list[dict], values: list, names: list[str], env: dict,
                            after: dict) -> None:
