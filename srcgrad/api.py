@@ -16,8 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import options as option_checks
-from .arguments import is_complex, is_integer, not_a_real_number, scalar_kinds, shaped_like
 from . import pipeline
+from .arguments import is_complex, is_integer, not_a_real_number, scalar_kinds, shaped_like
 from .backend import cache
 from .backend.codegen import module_source
 from .backend.compile import compile_module
@@ -25,6 +25,7 @@ from .backend.link import link, resolve_scope
 from .errors import SrcgradError
 from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
+
 
 @dataclass
 class Compiled:

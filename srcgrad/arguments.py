@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+
 def scalar_kinds(values: list) -> tuple | None:
     """Per argument, the kind of scalar it is ("float", "int", "float64", or "0-d " and a dtype
     for a 0-d array or NumPy scalar; None for anything else), or None where no argument is a
@@ -74,7 +75,7 @@ def shaped_like(g: Any, x: Any) -> Any:
     if g is None:
         return None
     if type(x) is float and type(g) is float:
-        return g  # a specialised adjoint's gradient of a Python float
+        return g  # a Python float's gradient, a Python float already
     if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
         return g if g.flags.writeable else np.array(g)  # the common case: nothing to fix
     if isinstance(x, np.ndarray):

@@ -1,4 +1,5 @@
-"""Rewriting helpers shared by the passes: replacing every use of a value."""
+"""Rewriting helpers shared by the passes: replacing every use of a value, and the pushes and
+pops of each tape."""
 
 from __future__ import annotations
 
@@ -20,6 +21,18 @@ def replace_uses(fn: Function, mapping: dict[int, Operand]) -> None:
     for op in fn.walk():
         op.args = [resolve(a) for a in op.args]
         op.kwargs = {k: resolve(a) for k, a in op.kwargs.items()}
+
+
+def tape_ops(fn: Function) -> tuple[dict[int, list[Op]], dict[int, list[Op]]]:
+    """id(tape) -> its pushes, and id(tape) -> its pops (the reverse sweep's stacks)."""
+    pushes: dict[int, list[Op]] = {}
+    pops: dict[int, list[Op]] = {}
+    for op in fn.walk():
+        if op.kind == "push":
+            pushes.setdefault(id(op.args[0]), []).append(op)
+        elif op.kind == "pop":
+            pops.setdefault(id(op.args[0]), []).append(op)
+    return pushes, pops
 
 
 def inline_body(fn: Function, builder: Any, arguments: list[Operand]) -> list[Operand]:

@@ -14,6 +14,7 @@ from typing import ClassVar
 from ..analyses.purity import is_pure
 from ..ir import Block, Function, Op, Value
 from ..ir.nodes import loop_exits
+from ..ir.rewrite import tape_ops
 
 
 def use_counts(fn: Function) -> dict[int, int]:
@@ -36,13 +37,7 @@ class DeadCodeElimination:
     @staticmethod
     def _dead_tapes(fn: Function, counts: dict[int, int]) -> bool:
         """A tape nobody reads back: drop its pushes, its pops and the list itself."""
-        pops: dict[int, list[Op]] = {}
-        pushes: dict[int, list[Op]] = {}
-        for op in fn.walk():
-            if op.kind == "pop":
-                pops.setdefault(id(op.args[0]), []).append(op)
-            elif op.kind == "push":
-                pushes.setdefault(id(op.args[0]), []).append(op)
+        pushes, pops = tape_ops(fn)
         changed = False
         for tape, tape_pops in pops.items():
             if any(counts.get(id(p.result), 0) for p in tape_pops):

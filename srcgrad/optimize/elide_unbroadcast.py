@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..analyses.shapes import compute_shapes
 import numpy as np
 
+from ..analyses.shapes import compute_shapes
 from ..ir import Const, Function, Operand, Value
 from ..ir.rewrite import replace_uses
 from ..runtime import core
-
 
 SIZE_OF_A_SCALAR = {np.size: 1, np.ndim: 0}
 

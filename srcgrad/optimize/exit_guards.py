@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from ..ir import Const, Function, Op, Operand, Value
 from ..ir.nodes import loop_exits
-from ..ir.rewrite import replace_uses
+from ..ir.rewrite import replace_uses, tape_ops
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,7 @@ def _fold_constant_ifs(fn: Function) -> bool:
 
 def _fold_constant_tapes(fn: Function) -> bool:
     """A tape only ever pushed one constant (a guard's test, once folded): its pops read it."""
-    pushes: dict[int, list[Op]] = {}
-    pops: dict[int, list[Op]] = {}
-    for op in fn.walk():
-        if op.kind == "push":
-            pushes.setdefault(id(op.args[0]), []).append(op)
-        elif op.kind == "pop":
-            pops.setdefault(id(op.args[0]), []).append(op)
+    pushes, pops = tape_ops(fn)
     mapping: dict[int, Operand] = {}
     for tape, tape_pushes in pushes.items():
         values = [p.args[1] for p in tape_pushes]

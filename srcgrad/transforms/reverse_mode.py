@@ -29,8 +29,8 @@ from ..analyses.activity import Activity, _loop_slots
 from ..analyses.shapes import compute_shapes
 from ..errors import InternalError, NoGradientError, SrcgradError, register_hint
 from ..ir import Block, Const, Function, Op, Value
-from ..ir.nodes import loop_exits
 from ..ir.builder import Builder, Sym
+from ..ir.nodes import loop_exits
 from ..ir.printer import callee_name
 from ..rules import is_nondifferentiable, lookup
 from ..runtime import core
