@@ -36,13 +36,7 @@ REGRESSIONS = Path(__file__).parent / "fuzz" / "regressions"
 KNOWN_FAILURES: dict[int, str] = {}  # none now (seeds 204, 211, 338, 435, 669, 672, 824, 907, 953 were fixed in e034dca)
 
 # regression file stem -> reason it still fails (strict xfail: remove the entry once fixed).
-KNOWN_REGRESSIONS: dict[str, str] = {  # (616258 and 329360, the stop-21 entries, are refused since stop 22)
-    "value_last_row_of_a_nested_row_loop_in_a_helper":
-        "aliasing seed 811998 (stop 22, not yet fixed): a helper that writes its parameter (`a0 *= 0.5`), then "
-        "`for i in range(4): for k, row in enumerate(a0): row[...] = a1` and `row *= 1.5` after the inner loop: the "
-        "last write misses the caller's array (the same code outside a helper is refused: 'a view srcgrad cannot "
-        "follow here')",
-}
+KNOWN_REGRESSIONS: dict[str, str] = {}  # none now (811998 of stop 22 is refused since stop 23; 616258 and 329360 since stop 22)
 
 # What each saved regression caught (all fixed in e034dca / 6a7daf4; they now guard against regressions).
 CAUGHT: dict[str, str] = {

@@ -250,3 +250,89 @@ def test_bug_untracked_inplace_mutation(fn, x):
         return
     assert value == pytest.approx(fn(x.copy()))
     check(fn, (x.copy(),), (0,))
+
+
+# -- augmented assignments (`b -= y`) written in place again ------------------------------------
+
+
+def fortran_ordered_update(x, y):
+    b = x.T * 2.0  # Fortran-ordered, as x.T is
+    b -= y  # Python keeps b's layout; a later sum adds in that order
+    return b.sum()
+
+
+def fancy_indexed_update(x, y):
+    b = x[:, [2, 0, 1, 3]]  # a copy, laid out as NumPy's advanced indexing lays it out
+    b -= y
+    b += 0.5
+    return b.sum()
+
+
+def update_whose_old_value_is_needed(x, y):
+    b = x.T * 2.0
+    b *= y  # the gradient of y needs b from before the update: this stays `b_1 = b * y`
+    return b.sum()
+
+
+def update_of_a_float32_array(x, y):
+    b = x.astype(np.float32) * 2.0
+    b -= y  # stays float32, as in Python (`b - y` would be float64)
+    return b.sum()
+
+
+def update_of_a_number(x, y):
+    s = np.sum(x) * 1.0
+    s -= np.sum(y)
+    return s * s
+
+
+@pytest.mark.parametrize("fn", [fortran_ordered_update, fancy_indexed_update, update_whose_old_value_is_needed,
+                                update_of_a_number])
+def test_augmented_updates_give_the_right_gradient(fn):
+    rng = np.random.default_rng(3)
+    check(fn, (rng.standard_normal((4, 4)), rng.standard_normal((4, 4))), wrt=(0, 1))
+
+
+def test_an_update_of_a_float32_array_passes_its_cotangent_back_to_each_dtype():
+    gx, gy = srcgrad.grad(update_of_a_float32_array, wrt=(0, 1))(np.ones((2, 2)), np.ones((2, 2)))
+    assert gx.dtype == gy.dtype == np.float64
+    assert np.array_equal(gx, np.full((2, 2), 2.0)) and np.array_equal(gy, -np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("fn", [fortran_ordered_update, fancy_indexed_update, update_of_a_float32_array,
+                                update_of_a_number])
+def test_an_update_written_in_place_computes_pythons_value_bit_for_bit(fn):
+    # The order of a sum's additions shows in the last bits on most inputs. (A functional update,
+    # `b_1 = b * y` or optimize=False, is C-ordered: summed in C order, it may differ in the last bit.)
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x, y = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+        value, _ = srcgrad.value_and_grad(fn, wrt=(0, 1))(x, y)
+        assert value == fn(x.copy(), y)
+
+
+@pytest.mark.parametrize("fn, written", [(fortran_ordered_update, ["b -= y"]),
+                                         (fancy_indexed_update, ["b -= y", "b += 0.5"]),
+                                         (update_of_a_float32_array, ["b -= y"])])
+def test_an_update_nothing_else_sees_is_written_as_the_user_wrote_it(fn, written):
+    source = srcgrad.show(fn, wrt=(0, 1))
+    for line in written:
+        assert f"    {line}\n" in source
+    assert "written_as" not in source
+
+
+def test_an_update_whose_old_value_the_gradient_needs_stays_functional():
+    source = srcgrad.show(update_whose_old_value_is_needed, wrt=(0, 1))
+    assert "    b *= y\n" not in source and "    b_1 = b * y\n" in source
+
+
+def parameter_updated(x, y):
+    x -= y  # the caller's array: the adjoint never writes it
+    return np.sum(x * x)
+
+
+def test_a_parameter_is_never_updated_in_place_by_the_adjoint():
+    x, y = np.ones(3), np.arange(3.0)
+    srcgrad.grad(parameter_updated)(x, y)
+    assert np.array_equal(x, np.ones(3))
+    assert "    x -= y\n" not in srcgrad.show(parameter_updated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -11,7 +12,8 @@ from ..runtime import core
 from ..runtime.indexing import add_at
 
 # Calls whose result is a fresh mutable object, or that mutate an argument.
-_MUTABLE_RESULTS = (core.make_list, core.list_append, add_at, core.setitem_inplace)
+_MUTABLE_RESULTS = (core.make_list, core.list_append, add_at, core.setitem_inplace,
+                    operator.iadd, operator.isub, operator.imul, operator.itruediv)
 _PURE_METHODS = {"astype", "copy", "dot", "sum", "mean", "reshape", "transpose", "conj", "item", "tolist"}
 
 

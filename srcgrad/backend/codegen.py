@@ -30,6 +30,7 @@ BINARY = {
     operator.xor: "^", operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
     operator.eq: "==", operator.ne: "!=", operator.is_: "is", operator.is_not: "is not",
 }  # fmt: skip
+IN_PLACE_OPERATORS = {operator.iadd: "+=", operator.isub: "-=", operator.imul: "*=", operator.itruediv: "/="}
 _COMMENTS = {"grad": "grad of", "jvp": "jvp of"}
 """The ops that map back to a source line, by the sweep that made them: the line is named above them."""
 
@@ -242,6 +243,11 @@ class CodeGenerator:
         elif op.kind == "call" and op.fn is core.setitem_inplace:
             array, target = self.operand(op.args[0]), self.names.name(op.result)
             self.emit(depth, f"{array}[{self.index(op.args[1])}] = {self.operand(op.args[2])}")
+            if target != array:
+                self.emit(depth, f"{target} = {array}")
+        elif op.kind == "call" and op.fn in IN_PLACE_OPERATORS:  # the user's own `b -= y`, where nothing else sees b
+            array, target = self.operand(op.args[0]), self.names.name(op.result)
+            self.emit(depth, f"{array} {IN_PLACE_OPERATORS[op.fn]} {self.operand(op.args[1])}")
             if target != array:
                 self.emit(depth, f"{target} = {array}")
         elif op.kind == "call" and (op.fn in core.CHECKS or op.fn is builtins.print):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import operator
 import math
 import sys
 import types
@@ -69,6 +70,8 @@ def srcgrad_helper(obj: Any) -> str | None:
 
 
 RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math"}
+# Operators the optimizer writes in place (`b -= y`): the result is the operand itself.
+_IN_PLACE = (operator.iadd, operator.isub, operator.imul, operator.itruediv)
 
 
 class ValueNames:
@@ -90,6 +93,10 @@ class ValueNames:
         for a, name in zip(fn.body.args, fn.params):
             self._claim(a, name)
         self._coalesce(fn.body)
+        for op in fn.walk():  # `b -= y` in place: the result is b itself, under b's name
+            if op.kind == "call" and op.fn in _IN_PLACE and isinstance(op.args[0], Value) \
+                    and not self.in_class(op.result):
+                self.union(op.args[0], op.result)
 
     # union-find
     def find(self, v: Value) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analyses.advanced_indexing import is_list_index
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
 from ..runtime import core
@@ -255,6 +256,8 @@ class Aliasing:
                 always = _basic_slice_index(index.value)
                 self.record(result, View(args[0], fn, [index], {}, always, op))
                 return
+            if is_list_index(index):
+                return  # x[[2, 0]], x[:, [2, 0]]: advanced indexing copies
             if isinstance(index, Value) and index.owner is not None and getattr(index.owner, "fn", None) is builtins.slice:
                 self.record(result, View(args[0], fn, [index], {}, True, op))
                 return

@@ -280,6 +280,8 @@ class _FunctionContext(Expressions, Comprehensions, ItemWrites, RegionAliasing, 
         operand = self.expr(stmt.value, env)
         current = self.name(stmt.target, env)  # as the right side left it: a helper there may write it
         value = self.binary(BINARY[type(stmt.op)], current, operand, stmt, stmt.target.id)
+        if isinstance(value, Value) and isinstance(value.owner, Op):
+            value.owner.attrs["augmented"] = True  # optimize/write_in_place.py may write it in place again
         self.write(env, stmt.target.id, current, value, stmt, in_place=False)
 
     def stmt_Assert(self, stmt: gast.Assert, env: dict) -> None:

@@ -159,7 +159,7 @@ class RegionAliasing:
                     continue
                 if merged is not None and isinstance(_at(env[n], path), Value):
                     if not self._visible(merged.parent):
-                        merged = self._outside_base(merged, after)
+                        merged = self._outside_base(merged, after, [m for m in names if m != n], paths, env)
                 if merged is None and isinstance(_at(env[n], path), Value) and not all(isinstance(v, Value) for v in values):
                     merged = self._shared_beside_another_kind(n, path, ways, values, env)
                 if merged is not None and isinstance(_at(env[n], path), Value):
@@ -341,18 +341,28 @@ class RegionAliasing:
                 found.setdefault(id(storage), storage)
         return list(found.values())
 
-    def _outside_base(self, merged: View, after: dict) -> View | None:
-        """`merged` has a parent made inside the region: the same relation to a loop's own name for it
+    def _outside_base(self, merged: View, after: dict, names: list[str], paths: list[dict], env: dict) -> View | None:
+        """`merged` (of a name beside `names`, the region's other names) has a parent made inside the region: the same relation to a loop's own name for it
         after the loop, else a view srcgrad cannot follow (a write is refused) of the first array
-        outside the region that parent views (`row` of `for row in x` views x); None if it views
-        nothing from outside (an array of the region's own, which no name holds after it)."""
+        outside the region that parent views (`row` of `for row in x` views x), or of the name that
+        ends the region holding that parent's storage (a version a write inside made of an array the
+        name views: the row of a nested loop over a helper's written parameter); None if no name
+        holds it after the region (an array of the region's own)."""
+        aliasing = self.lowering.aliasing
         parent: Any = merged.parent
         if id(parent) in after:
             return merged.rebased(after[id(parent)])
+        # (a loop only: after an `if`, an array a branch made is one of the arrays the name may be,
+        # `_note_alternatives`, a relation a write can test at run time)
+        ends = [(p[m], env[m]) for p in paths for m in names
+                if after and isinstance(p.get(m), Value) and isinstance(env.get(m), Value)]
         while isinstance(parent, Value) and not self._visible(parent):
             if id(parent) in after:
                 return View(after[id(parent)], None, [])
-            view = self.lowering.aliasing.of(parent)
+            holder = next((later for end, later in ends if aliasing.root(end) is aliasing.root(parent)), None)
+            if holder is not None:
+                return View(holder, None, [])
+            view = aliasing.of(parent)
             parent = view.parent if view is not None else None
         return View(parent, None, []) if parent is not None else None
 

@@ -21,10 +21,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..analyses.advanced_indexing import is_list_index
 from ..ir import Block, Function, Op, Value
 from ..ir.nodes import is_inside
+from ..ir.rewrite import replace_uses
 from ..runtime import core
-from ..runtime.core import expand_like
+from ..runtime.core import astype_like, expand_like
+from ..runtime.views import written_as
 from ..runtime.indexing import (
     add_at,
     getitem_grad,
@@ -38,7 +41,11 @@ FRESH = {
     np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
     core.setitem, core.setitem_inplace, getitem_grad, getitem_grad_to, written_grad_vjp, add_at,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+    operator.iadd, operator.isub, operator.imul, operator.itruediv,
 }  # fmt: skip
+# The user's augmented assignments (`b -= y`, lowered to `b - y`), written in place where it is unobservable.
+AUGMENTED = {operator.add: operator.iadd, operator.sub: operator.isub, operator.mul: operator.imul,
+             operator.truediv: operator.itruediv}
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,31 @@ class WriteInPlace:
                 if _owned(target, set()) and _dead_after(target, op, uses):
                     op.fn = core.setitem_inplace
                     changed = True
-            elif op.kind == "call" and op.fn is operator.add and len(op.args) == 2:
+            elif op.kind == "call" and op.attrs.get("augmented") and op.fn in AUGMENTED:
+                changed |= self._augmented(fn, op, uses)
+            if op.kind == "call" and op.fn is operator.add and len(op.args) == 2:
                 changed |= self._scatter_add(op, uses)
         return changed
+
+    @staticmethod
+    def _augmented(fn: Function, op: Op, uses: dict[int, list[Op]]) -> bool:
+        """The user's `b -= y` on an owned, dead `b`, lowered to `b_1 = b - y`: `b -= y` again. It
+        allocates nothing, and it is Python's own arithmetic exactly: the result keeps b's memory
+        layout (a later sum adds in b's order: `x.T * 2.0` is Fortran-ordered), its dtype and its
+        shape."""
+        target = op.args[0]
+        if not isinstance(target, Value):
+            return False
+        if not (_owned(target, set()) and _dead_after(target, op, uses)):
+            return False
+        op.fn = AUGMENTED[op.fn]
+        # `written_as(b_1, b)` (b's dtype, an array kept one) is now b_1 itself
+        casts = [use for use in uses.get(id(op.result), []) if use.kind == "call" and use.fn is written_as
+                 and use.args == [op.result, target]]
+        replace_uses(fn, {id(cast.result): op.result for cast in casts})
+        for cast in casts:  # (the uses index stays true for the writes after this one)
+            uses.setdefault(id(op.result), []).extend(uses.pop(id(cast.result), []))
+        return True
 
     @staticmethod
     def _scatter_add(op: Op, uses: dict[int, list[Op]]) -> bool:
@@ -91,7 +120,7 @@ def _owned(v: Any, seen: set[int]) -> bool:
                 return "copy" not in owner.kwargs
             if isinstance(owner.fn, core.Method):
                 return owner.fn.name == "copy"
-            return owner.fn in FRESH
+            return _fresh(owner)
         if owner.kind == "if":
             k = owner.results.index(v)
             return all(_owned(region.ops[-1].args[k], seen) for region in owner.regions)
@@ -106,6 +135,13 @@ def _owned(v: Any, seen: set[int]) -> bool:
         first = 3 if loop.kind == "for" else 1
         return k >= 0 and _owned(loop.args[first + k], seen) and _owned(_yielded(loop, k), seen)
     return False
+
+
+def _fresh(call: Op) -> bool:
+    """Whether a call's result is a new array, shared with nothing (`x[:, [2, 0]]` copies)."""
+    if call.fn is operator.getitem and len(call.args) == 2:
+        return is_list_index(call.args[1])
+    return call.fn in FRESH
 
 
 def _yielded(loop: Op, k: int) -> Any:
@@ -124,7 +160,7 @@ NON_ALIASING = {
     core.setitem,
 }  # fmt: skip
 # Callees that write their first argument in place and return it: the result *is* that argument.
-IN_PLACE = (core.setitem_inplace, add_at)
+IN_PLACE = (core.setitem_inplace, add_at, *AUGMENTED.values())
 
 
 def _dead_after(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
@@ -181,7 +217,7 @@ def _dead_after(v: Value, write: Op, uses: dict[int, list[Op]]) -> bool:
             for a in (owner.args[(3 if owner.kind == "for" else 1) + k], _yielded(owner, k)):
                 if isinstance(a, Value):
                     pending.append((a, at, None, True, value))
-        elif isinstance(owner, Op) and owner.kind == "call" and owner.fn not in FRESH | NON_ALIASING:
+        elif isinstance(owner, Op) and owner.kind == "call" and not _fresh(owner) and owner.fn not in NON_ALIASING:
             for a in owner.operands():  # a view of (or the in-place result on) an operand
                 pending.append((a, at, None, True, value))
         elif isinstance(owner, Op) and owner.kind == "call" and owner.fn in IN_PLACE:
@@ -294,7 +330,7 @@ def _roots(v: object, seen: set[int] | None = None) -> set[int]:
         if owner.kind == "call":
             if owner.fn in IN_PLACE:
                 return _roots(owner.args[0], seen)
-            if owner.fn in FRESH or owner.fn in NON_ALIASING:
+            if _fresh(owner) or owner.fn in NON_ALIASING:
                 return {id(v)}
             return set().union(*(_roots(a, seen) for a in owner.operands())) | {id(v)}
         if owner.kind == "if":
@@ -336,5 +372,5 @@ def _reads_metadata_only(op: Op, v: Value) -> bool:
 
 _METADATA_ARGUMENT = {  # callee → the argument it reads only the shape and dtype of
     np.shape: 0, np.ndim: 0, np.size: 0, core.unbroadcast: 1, getitem_grad: 1, written_grad: 1,
-    expand_like: 1,
+    expand_like: 1, written_as: 1, astype_like: 1,
 }  # fmt: skip

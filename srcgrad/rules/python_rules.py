@@ -86,6 +86,9 @@ defvjp(
     lambda ct, out, x, index, value: unbroadcast(written_grad(ct, x, index), value),
 )
 defvjp(core.setitem_inplace, *lookup(core.setitem).partials)  # the same math as setitem
+for _in_place, _op in ((operator.iadd, operator.add), (operator.isub, operator.sub), (operator.imul, operator.mul),
+                       (operator.itruediv, operator.truediv)):
+    defvjp(_in_place, *lookup(_op).partials)  # `b -= y` where nothing else sees b (optimize/write_in_place.py)
 defvjp(written_grad, lambda g, out, ct, x, index: written_grad_vjp(g, ct, np.shape(x), index), None, None)
 defvjp(written_grad_to, lambda g, out, ct, shape, index: written_grad_vjp(g, ct, shape, index), None, None)
 defvjp(core.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: ct[-1])
