@@ -369,7 +369,8 @@ class BoundDifferentiated:
 
 
 def differentiate(fn: Any = None, **options: Any) -> Any:
-    """Decorator: `@differentiate` or `@differentiate(wrt=..., ...)` (SPEC.md section 2)."""
+    """Decorator: `@differentiate` or `@differentiate(wrt=..., ...)`. The function is called as before,
+    and has `.grad(...)`, `.value_and_grad(...)`, `.source` (the adjoint's code) and `.adjoint`."""
     if fn is None:
         option_checks.normalise(None, options)  # fail at decoration time on a bad option
         return lambda f: Differentiated(f, options)

@@ -113,7 +113,10 @@ class Aliasing:
         self._origin: dict[int, tuple[Value, Value]] = {}
         self.listed: list[tuple[Value, Any, str, str]] = []
         """(storage, node, list name, item name) of each array appended to a list built at run time: the list
-        holds the array itself, so a later write into it would change the list's item too."""
+        holds the array itself, so a later write into it would change the list's item too. Grown
+        by `add_listed` only, which keeps `_first_listed` (a generated adjoint's tapes append
+        thousands of arrays: looking one up must not scan them all)."""
+        self._first_listed: dict[int, tuple[int, tuple]] = {}  # id(storage) -> (position, its first entry)
         self._also: dict[int, tuple[Value, list[View]]] = {}
         self.rewritten: dict[int, bool] = {}
         """id(storage) -> whether a write changed it in place for certain (an item write), or only
@@ -156,7 +159,15 @@ class Aliasing:
             view = self.of(value)
             todo += [view.parent] if view is not None else []
             todo += [also.parent for also in self.also(value)]
-        return next((e for e in self.listed if any(e[0] is v for v in versions)), None)
+        found = [hit for v in versions if (hit := self._first_listed.get(id(v))) is not None and hit[1][0] is v]
+        return min(found, key=lambda hit: hit[0])[1] if found else None
+
+    def add_listed(self, entry: tuple) -> None:
+        """A list built at run time holds `entry[0]`'s array (see `listed`)."""
+        self.listed.append(entry)
+        known = self._first_listed.get(id(entry[0]))
+        if known is None or known[1][0] is not entry[0]:
+            self._first_listed[id(entry[0])] = (len(self.listed) - 1, entry)
 
     def note_written(self, value: Any) -> None:
         """`value` is a version of a parameter's array that an in-place write made: a new array in

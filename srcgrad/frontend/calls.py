@@ -168,7 +168,7 @@ class Calls:
                 if isinstance(args[0], Value):  # the list holds this array itself, not a copy
                     aliasing = self.lowering.aliasing
                     item = node.args[0].id if isinstance(node.args[0], gast.Name) else args[0].hint
-                    aliasing.listed.append((aliasing.storage(args[0]), node, func.value.id, item))
+                    aliasing.add_listed((aliasing.storage(args[0]), node, func.value.id, item))
                 appended = self.call_op(core.list_append, [receiver, args[0]], {}, func.value.id)
                 self.mutated(env, func.value.id, receiver, appended)
                 return Const(None)

@@ -355,13 +355,13 @@ class ControlFlow(Conditionals):
                 env[n] = entry[n]
                 held = aliasing.listed_entry(arg)  # appended in the loop (`xs.append(x)`): it is held after it
                 if held is not None and isinstance(entry[n], Value) and aliasing.listed_entry(entry[n]) is None:
-                    aliasing.listed.append((aliasing.storage(entry[n]), *held[1:]))
+                    aliasing.add_listed((aliasing.storage(entry[n]), *held[1:]))
                 continue
             env[n] = result
             changed.append(n)
             held = aliasing.listed_entry(body_env.get(n))
             if held is not None:
-                aliasing.listed.append((aliasing.storage(result), *held[1:]))
+                aliasing.add_listed((aliasing.storage(result), *held[1:]))
         return changed
 
     # -- expressions -------------------------------------------------------------------

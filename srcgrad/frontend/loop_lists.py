@@ -53,7 +53,7 @@ class LoopLists:
                 for leaf in _leaves(env[n]):
                     for held in (leaf, *args_of.get(id(leaf), ())):
                         if isinstance(held, Value):
-                            aliasing.listed.append((aliasing.storage(held), node, n, leaf.hint))
+                            aliasing.add_listed((aliasing.storage(held), node, n, leaf.hint))
 
 
 def _items_as_names(value: Abstract, owner: dict) -> Abstract:

@@ -41,7 +41,7 @@ class LoopViews:
         for n in names:
             held = aliasing.listed_entry(entry.get(n))
             if held is not None:  # an array a run-time list holds is held by it inside the loop too
-                aliasing.listed.append((args[n], *held[1:]))
+                aliasing.add_listed((args[n], *held[1:]))
         for n in names:
             root = aliasing.root(entry.get(n))
             if isinstance(root, Free) and root.holds_arrays:
@@ -128,6 +128,7 @@ class LoopViews:
                 found = True
         if found:
             raise Uncarried([], again=True)
+        broken = []
         for n, m, view in kept:
             value, parent = body_env.get(n), body_env.get(m)
             if view is None:
@@ -135,16 +136,25 @@ class LoopViews:
             else:
                 now = aliasing.of(value)
                 held = now is not None and now.parent is parent and now.same_as(view)
-            if not held and assumed.get(n) is not None:
-                assumed[n] = None  # lower the body again without assuming it
-                raise Uncarried([], again=True)
-            loose = self.lowering.loose_ties.setdefault(id(node), set())
-            if not held and n not in loose:
-                loose.add(n)  # lower the body again, with a run-time test where each trip starts
-                raise Uncarried([], again=True)
             if not held:
-                raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
-                                 f"take a copy before the loop: {n} = {n}.copy()")
+                broken.append((n, m))
+        # Every tie that broke is loosened at once, and the body lowered once more (one name a time
+        # would lower it once per name: a generated adjoint's loop carries dozens of tapes).
+        loose = self.lowering.loose_ties.setdefault(id(node), set())
+        again = False
+        for n, _ in broken:
+            if assumed.get(n) is not None:
+                assumed[n] = None  # lower the body again without assuming it
+                again = True
+            elif n not in loose:
+                loose.add(n)  # lower the body again, with a run-time test where each trip starts
+                again = True
+        if again:
+            raise Uncarried([], again=True)
+        if broken:
+            n, m = broken[0]
+            raise self.error(node, f"a loop in which '{n}' stops being a view of '{m}'",
+                             f"take a copy before the loop: {n} = {n}.copy()")
 
     def check_uncarried(self, names: list[str], before: dict, paths: list[dict], node: gast.AST) -> None:
         """A write inside a region reached a name the region does not carry (through a view made

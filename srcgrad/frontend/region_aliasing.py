@@ -172,15 +172,23 @@ class RegionAliasing:
             view = aliasing.of(mine)
             if view is not None and id(view.parent) in replaced:
                 aliasing.record(mine, view.rebased(replaced[id(view.parent)]))
+        # only an array a live name reaches can be written later (a parameter's array a rebound name
+        # held is not: the adjoint writes a copy of it, never it): per array, the names reaching it
+        reached: dict[int, set[str]] = {}
+        for e in self._live_envs():
+            for m, bound in e.items():
+                for leaf in _leaves(bound):
+                    for array in [leaf, *(a.parent for a in aliasing.also(leaf))]:  # `v = x if c else C`
+                        reached.setdefault(id(aliasing.root(array)), set()).add(m)
         for mine, n, ways, values in merged_slots:  # once every relation is known (a chain may pass a later name)
-            self._note_alternatives(mine, n, ways, values, names, env, after)
+            self._note_alternatives(mine, n, ways, values, names, env, after, reached)
             # an array a run-time list holds on some way (`if c: xs.append(x)`) may be held by it after
             held = next((e for e in map(aliasing.listed_entry, values) if e is not None), None)
             if held is not None and aliasing.listed_entry(mine) is None:
-                aliasing.listed.append((mine, *held[1:]))
+                aliasing.add_listed((mine, *held[1:]))
 
     def _note_alternatives(self, mine: Value, n: str, ways: list[dict], values: list, names: list[str], env: dict,
-                           after: dict) -> None:
+                           after: dict, reached: dict[int, set[str]]) -> None:
         """The arrays from before the region that `mine` may be (or view) on some way, beside the
         one its recorded relation follows: a write into one of them is refused while it lives
         (`if c: v = x1 else: v = x2`, then `x2 += 1`). An array a carried name holds on that way is
@@ -191,11 +199,10 @@ class RegionAliasing:
         while (view := aliasing.of(parent)) is not None:
             parent = view.parent
             covered.add(id(parent))
-        # only an array a live name reaches can be written later (a parameter's array a rebound name
-        # held is not: the adjoint writes a copy of it, never it)
-        leaves = [leaf for e in self._live_envs() for m, b in e.items() if m != n for leaf in _leaves(b)]
-        live = {id(aliasing.root(leaf)) for leaf in leaves}
-        live |= {id(aliasing.root(a.parent)) for leaf in leaves for a in aliasing.also(leaf)}  # `v = x if c else C`
+
+        def live(array: Value) -> bool:  # a name beside n reaches it
+            return bool(reached.get(id(array), set()) - {n})
+
         for way, v in zip(ways, values):
             for storage in [v, *(a.parent for a in aliasing.also(v))]:
                 root = aliasing.root(storage)
@@ -208,7 +215,7 @@ class RegionAliasing:
                 if not isinstance(root, Value) and not held:
                     continue  # an array of the region's own, or from outside the function
                 for array in [aliasing.root(a) for a in held] or [root]:
-                    if isinstance(array, Value) and id(array) not in covered and id(array) in live:
+                    if isinstance(array, Value) and id(array) not in covered and live(array):
                         covered.add(id(array))
                         aliasing.record_also(mine, array)
 
