@@ -74,8 +74,8 @@ def shaped_like(g: Any, x: Any) -> Any:
     """A gradient with the shape and dtype of the value it is the gradient of."""
     if g is None:
         return None
-    if type(x) is float and type(g) is float:
-        return g  # a Python float's gradient, a Python float already
+    if type(x) is float and (type(g) is float or type(g) is np.float64):
+        return float(g)  # a Python float's gradient, a Python float
     if type(x) is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
         return g if g.flags.writeable else np.array(g)  # the common case: nothing to fix
     if isinstance(x, np.ndarray):

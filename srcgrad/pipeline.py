@@ -29,14 +29,15 @@ from .optimize.exit_guards import FoldExitGuards
 from .optimize.number_checks import DropNumberChecks
 from .optimize.number_zeros import ZerosOfNumbers
 from .optimize.passes import run_pass, run_to_fixed_point, verify_enabled
+from .optimize.shape_witness import ShapeWitness
 from .optimize.write_in_place import WriteInPlace
 from .rules import load_builtin_rules
 from .transforms.forward_mode import jvp_ir
 from .transforms.reverse_mode import differentiate_ir
 from .transforms.tape_shapes import TapeShapesOnly
 
-SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), ZerosOfNumbers(), FoldExitGuards(), DeadCodeElimination(),
-            CommonSubexpressionElimination())
+SIMPLIFY = (CopyPropagation(), ElideUnbroadcast(), ShapeWitness(), ZerosOfNumbers(), FoldExitGuards(),
+            DeadCodeElimination(), CommonSubexpressionElimination())
 
 load_builtin_rules()
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analyses.advanced_indexing import is_list_index
+from ..ir.advanced_indexing import is_list_index
 from ..errors import SrcgradError
 from ..ir import Const, Free, Op, Value
 from ..runtime import core

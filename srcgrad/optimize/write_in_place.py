@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..analyses.advanced_indexing import is_list_index
+from ..ir.advanced_indexing import is_list_index
 from ..ir import Block, Function, Op, Value
 from ..ir.nodes import is_inside
 from ..ir.rewrite import replace_uses

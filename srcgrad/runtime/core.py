@@ -192,8 +192,8 @@ def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     if isinstance(y, (tuple, list)):  # a tuple the function built in a loop, returned as one value
         given = grad_ys if isinstance(grad_ys, (tuple, list)) and len(grad_ys) == len(y) else [grad_ys] * len(y)
         return tuple(seed(g, item, f"{output}[{i}]") for i, (g, item) in enumerate(zip(given, y)))
-    if grad_ys is None:  # (a Python float's: a float64 scalar, promoted as np.ones_like's 0-d array is, and cheaper)
-        return np.float64(1.0) if type(y) is float else np.ones_like(y)
+    if grad_ys is None:  # (a float's: a float64 scalar, promoted as np.ones_like's 0-d array is, and cheaper)
+        return np.float64(1.0) if type(y) is float or type(y) is np.float64 else np.ones_like(y)
     if isinstance(grad_ys, (list, tuple)):
         dtype = np.result_type(y)
         grad_ys = np.asarray(grad_ys, dtype=dtype if np.issubdtype(dtype, np.inexact) else None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Const, Op, Value
 from ..runtime import core
+from .nodes import Const, Op, Value
 
 
 def is_list_index(index: Any) -> bool:
