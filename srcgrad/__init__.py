@@ -13,7 +13,7 @@ from .api import differentiate, grad, show, value_and_grad  # noqa: E402
 from .exporting import export  # noqa: E402
 from .jacobians import check_grads, hessian, hvp, jacobian  # noqa: E402
 from .linear_maps import jvp, vjp  # noqa: E402
-from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError  # noqa: E402
+from .errors import NoGradientError, SrcgradError, UnsupportedSyntaxError, UnsupportedValueError  # noqa: E402
 from .runtime.core import stop_gradient  # noqa: E402
 from .rules.registry import register_vjp  # noqa: E402
 
@@ -34,5 +34,6 @@ __all__ = [
     "SrcgradError",
     "UnsupportedSyntaxError",
     "NoGradientError",
+    "UnsupportedValueError",
     "__version__",
 ]

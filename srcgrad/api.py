@@ -17,12 +17,12 @@ import numpy as np
 
 from . import options as option_checks
 from . import pipeline
-from .arguments import is_complex, is_integer, not_a_real_number, scalar_kinds, shaped_like
+from .arguments import is_complex, is_integer, not_a_real_number, plain_sequence, scalar_kinds, shaped_like
 from .backend import cache
 from .backend.codegen import module_source
 from .backend.compile import compile_module
 from .backend.link import link, resolve_scope
-from .errors import SrcgradError
+from .errors import SrcgradError, UnsupportedValueError
 from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
 
@@ -194,7 +194,11 @@ class _Adjoint:
                     f"would scale it): pass np.asarray({name})"
                 )
         compiled.refresh()
-        result = compiled.function(*values, grad_ys)
+        try:
+            result = compiled.function(*values, grad_ys)
+        except (TypeError, AttributeError, ValueError, IndexError) as error:
+            self._refuse_sequence_used_as_array(values, error)
+            raise
         aux = None
         if self.options.with_value:
             value, grads = result  # with has_aux, value is (output, aux), as JAX gives it
@@ -233,6 +237,20 @@ class _Adjoint:
             return value, out
         return (out, aux) if self.options.has_aux else out
 
+
+    def _refuse_sequence_used_as_array(self, values: list, error: Exception) -> None:
+        """An adjoint that failed on a list of numbers the function hands to NumPy as an array
+        (`np.tanh(x) @ x`): its rules take arrays. Say so, instead of the error from generated code."""
+        if isinstance(error, SrcgradError):
+            return
+        name = next((p for p, v in zip(self.params, values) if plain_sequence(v)), None)
+        if name is not None:
+            kind = type(values[self.params.index(name)]).__name__
+            raise UnsupportedValueError(
+                f"{self.fn.__qualname__}: argument {name!r} is a {kind} of numbers, which the function uses as "
+                f"an array; the adjoint's rules take arrays ({type(error).__name__}: {error})",
+                hint=f"pass np.asarray({name}) (a {kind} of arrays is a parameter tree, and its gradient a {kind})",
+            ) from error
 
     def _warn_integer(self, name: str, value: Any) -> None:
         """Once per argument: an integer gets no gradient (SPEC section 4), which `None` alone does not say."""

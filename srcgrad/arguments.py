@@ -70,6 +70,13 @@ def not_a_real_number(x: Any) -> str | None:
     return None
 
 
+def plain_sequence(x: Any) -> bool:
+    """A list or tuple (nested) of numbers only: what a function may use as an array."""
+    return isinstance(x, (list, tuple)) and all(
+        plain_sequence(item) if isinstance(item, (list, tuple)) else isinstance(item, (int, float, np.number))
+        for item in x)
+
+
 def shaped_like(g: Any, x: Any) -> Any:
     """A gradient with the shape and dtype of the value it is the gradient of."""
     if g is None:
@@ -88,6 +95,11 @@ def shaped_like(g: Any, x: Any) -> Any:
         if not g.flags.writeable or g.base is not None and not g.flags.owndata and g.strides == (0,) * g.ndim:
             g = np.array(g)
         return g
+    if isinstance(x, (list, tuple)) and (isinstance(g, (list, tuple)) or isinstance(g, np.ndarray) and g.ndim >= 1) \
+            and len(g) == len(x):
+        # a list stays a list (`np.sum(xs)` of a list of numbers gives its gradient as an array)
+        items = [shaped_like(gi, xi) for gi, xi in zip(g, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
     if isinstance(x, np.generic):
         return type(x)(np.asarray(g).reshape(()))
     if isinstance(x, float):

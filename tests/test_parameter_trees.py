@@ -87,3 +87,28 @@ def test_a_list_parameter_read_in_a_loop_gets_a_list_back():
 def test_a_local_list_of_pairs_unpacked_in_a_loop():
     x = RNG.standard_normal(3)
     np.testing.assert_allclose(srcgrad.grad(local_pairs)(x), 2.0 + 6.0 * x)
+
+
+def indexed_and_summed(x):
+    return x[0] * x[1] + np.sum(x)
+
+
+def multiplied_as_an_array(x):
+    return np.sum(np.tanh(x) @ x)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_a_list_of_numbers_gets_a_list_of_numbers_back(kind):
+    g = srcgrad.grad(indexed_and_summed)(kind([1.0, 2.0]))
+    assert type(g) is kind and all(type(item) is float for item in g)
+    assert list(g) == [3.0, 2.0]
+
+
+@pytest.mark.parametrize("x", [[0.5, 1.5], (0.5, 1.5), [[0.5, 1.5], [1.0, 2.0]]])
+def test_a_list_the_adjoints_rules_take_for_an_array_is_a_srcgrad_error_naming_it(x):
+    with pytest.raises(srcgrad.UnsupportedValueError, match=r"argument 'x' is a (list|tuple) of numbers") as caught:
+        srcgrad.grad(multiplied_as_an_array)(x)
+    assert "np.asarray(x)" in str(caught.value)
+    assert isinstance(caught.value.__cause__, (TypeError, AttributeError))
+    np.testing.assert_allclose(srcgrad.grad(multiplied_as_an_array)(np.asarray(x)),
+                               srcgrad.grad(multiplied_as_an_array, optimize=False)(np.asarray(x)))
