@@ -36,10 +36,18 @@ class ShapeWitness:
     name: ClassVar[str] = "shape_witness"
 
     def run(self, fn: Function) -> bool:
+        # only a witness read for its shape alone is replaced (one the forward sweep needs anyway
+        # costs nothing, and reads better as itself)
+        other_uses: set[int] = set()
+        for op in fn.walk():
+            k = _WITNESS_ARGUMENT.get(op.fn, -1) if op.kind == "call" and not op.kwargs else -1
+            other_uses.update(id(a) for i, a in enumerate(op.args) if i != k and isinstance(a, Value))
+            other_uses.update(id(a) for a in op.kwargs.values() if isinstance(a, Value))
         changed = False
         for op in fn.walk():
             k = _WITNESS_ARGUMENT.get(op.fn) if op.kind == "call" else None
-            if k is None or len(op.args) <= k or op.kwargs or not isinstance(op.args[k], Value):
+            if k is None or len(op.args) <= k or op.kwargs or not isinstance(op.args[k], Value) \
+                    or id(op.args[k]) in other_uses:
                 continue
             source = _single_source(op.args[k])
             if source is not None and source is not op.args[k]:
