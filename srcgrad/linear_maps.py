@@ -42,11 +42,11 @@ def _jvp(fn: Any, primals: tuple, tangents: tuple, first: int, **options: Any) -
         varying = (varying,) if isinstance(varying, int) else tuple(varying)
         integer = tuple(flag or (k - first) not in varying for k, flag in enumerate(integer))
     plan = _plan(target, first, len(primals), integer, options)
-    params, wrt, normalised = plan
+    params, wrt, normalised, signature = plan
     if len(primals) == len(params):
         values = list(primals)  # the common call: every argument by position
     else:
-        bound = inspect.signature(target).bind(*primals)
+        bound = signature.bind(*primals)
         bound.apply_defaults()
         values = [bound.arguments[p] for p in params]
     for position, t in zip(range(first, len(primals)), tangents):
@@ -63,7 +63,8 @@ _PLANS: dict = {}
 
 
 def _plan(target: Any, first: int, count: int, integer: tuple, options: dict) -> tuple:
-    """(parameters, the positions with tangents, the compile options) of one kind of call, made once:
+    """(parameters, the positions with tangents, the compile options, the signature) of one kind of call,
+    made once:
     integer and boolean primals (counts, indices, masks) have no tangent, and theirs is ignored."""
     key = (target, first, count, integer, repr(sorted(options.items())))
     plan = _PLANS.get(key)
@@ -76,7 +77,7 @@ def _plan(target: Any, first: int, count: int, integer: tuple, options: dict) ->
         wrt = tuple(i for i in range(first, count) if not integer[i])
         normalised = option_checks.normalise(target, {**options, "wrt": wrt})
         plan = _PLANS[key] = (option_checks.parameters(target), wrt,
-                              dataclasses.replace(normalised, single=False, mode="forward"))
+                              dataclasses.replace(normalised, single=False, mode="forward"), inspect.signature(target))
     return plan
 
 
