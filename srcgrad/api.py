@@ -11,7 +11,7 @@ import inspect
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -25,6 +25,11 @@ from .backend.link import link, resolve_scope
 from .errors import SrcgradError, UnsupportedValueError
 from .frontend.source import parse_function, unwrap
 from .rules.registry import generation
+
+if TYPE_CHECKING:  # (typed options for editors and type checkers; nothing at run time)
+    from typing_extensions import Unpack
+
+    from .options import GradOptions
 
 
 @dataclass
@@ -302,7 +307,7 @@ class GradFunction:
         return sig.replace(parameters=params)
 
 
-def grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
+def grad(fn: Any, **options: Unpack[GradOptions]) -> GradFunction | BoundGradFunction:
     """The gradient of `fn` as a function of `fn`'s arguments (plus `grad_ys=`)."""
     if _is_bound_method(fn):
         return BoundGradFunction(fn, grad(fn.__func__, **option_checks.method_options(options)))
@@ -310,7 +315,7 @@ def grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     return GradFunction(fn, option_checks.normalise(fn, options))
 
 
-def value_and_grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
+def value_and_grad(fn: Any, **options: Unpack[GradOptions]) -> GradFunction | BoundGradFunction:
     """Like `grad`, returning `(value, gradients)`."""
     if _is_bound_method(fn):
         return BoundGradFunction(fn, value_and_grad(fn.__func__, **option_checks.method_options(options)))
@@ -318,7 +323,7 @@ def value_and_grad(fn: Any, **options: Any) -> GradFunction | BoundGradFunction:
     return GradFunction(fn, option_checks.normalise(fn, options, with_value=True))
 
 
-def show(fn: Any, mode: str = "reverse", *, args: tuple | None = None, **options: Any) -> str:
+def show(fn: Any, mode: str = "reverse", *, args: tuple | None = None, **options: Unpack[GradOptions]) -> str:
     """The generated adjoint source of `fn` (`mode="forward"`: its tangent function, the one `jvp`
     runs, by default with a tangent for every parameter). `args`: example arguments, to show the
     adjoint `grad` runs for calls like them (specialised where some are scalars)."""
@@ -398,7 +403,7 @@ class BoundDifferentiated:
         return self._differentiated.source
 
 
-def differentiate(fn: Any = None, **options: Any) -> Any:
+def differentiate(fn: Any = None, **options: Unpack[GradOptions]) -> Any:
     """Decorator: `@differentiate` or `@differentiate(wrt=..., ...)`. The function is called as before,
     and has `.grad(...)`, `.value_and_grad(...)`, `.source` (the adjoint's code) and `.adjoint`."""
     if fn is None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import pipeline
 from . import options as option_checks
+from . import pipeline
 from .backend.export import standalone
 from .frontend.source import parse_function, unwrap
 from .version import __version__
 
+if TYPE_CHECKING:  # (typed options for editors and type checkers; nothing at run time)
+    from typing_extensions import Unpack
 
-def export(fn: Any, path: str | os.PathLike | None = None, **options: Any) -> str:
+    from .options import GradOptions
+
+
+def export(fn: Any, path: str | os.PathLike | None = None, **options: Unpack[GradOptions]) -> str:
     """Write the adjoint of `fn` (with `grad`'s options) to `path` as a module that needs NumPy
     only, and return its text. Its function is `<name>_grad(*args, grad_ys=None)`, as
     `srcgrad.show` prints it: it returns the gradient, or a tuple of them for several `wrt`."""

@@ -10,7 +10,7 @@ compares both modes with central differences, as srcgrad's own tests do.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -18,10 +18,16 @@ from .api import grad
 from .arguments import is_integer
 from .linear_maps import jvp
 
+if TYPE_CHECKING:  # (typed options for editors and type checkers; nothing at run time)
+    from typing_extensions import Unpack
+
+    from .options import GradOptions
+
+
 MODES = ("auto", "forward", "reverse")
 
 
-def jacobian(fn: Callable, wrt: Any = 0, mode: str = "auto", **options: Any) -> Callable:
+def jacobian(fn: Callable, wrt: Any = 0, mode: str = "auto", **options: Unpack[GradOptions]) -> Callable:
     """`J(*args)`: d fn / d args[wrt], shaped `output.shape + input.shape` (a tuple of them for
     several `wrt`). `mode`: "forward" (a pass per input element), "reverse" (a pass per output
     element) or "auto" (whichever is fewer)."""
@@ -72,13 +78,13 @@ def _forward_jacobians(fn: Callable, positions: list, args: tuple, kwargs: dict,
     return jacobians
 
 
-def hessian(fn: Callable, wrt: int = 0, **options: Any) -> Callable:
+def hessian(fn: Callable, wrt: int = 0, **options: Unpack[GradOptions]) -> Callable:
     """`H(*args)`: the second derivative of a scalar `fn` in `args[wrt]`, shaped `x.shape + x.shape`
     (forward mode over the gradient)."""
     return jacobian(grad(fn, wrt=wrt, unconnected_gradients="zero", **options), wrt=wrt, mode="forward")
 
 
-def hvp(fn: Callable, wrt: int = 0, **options: Any) -> Callable:
+def hvp(fn: Callable, wrt: int = 0, **options: Unpack[GradOptions]) -> Callable:
     """`hvp(*args, v)`: the Hessian of a scalar `fn` in `args[wrt]` times `v`, in one forward sweep
     over the gradient's adjoint."""
     gradient = grad(fn, wrt=wrt, unconnected_gradients="zero", **options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -19,8 +19,13 @@ from . import options as option_checks
 from .arguments import is_integer, shaped_like
 from .frontend.source import unwrap
 
+if TYPE_CHECKING:  # (typed options for editors and type checkers; nothing at run time)
+    from typing_extensions import Unpack
 
-def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: Any) -> tuple:
+    from .options import GradOptions, TangentOptions
+
+
+def jvp(fn: Callable, primals: tuple | list, tangents: tuple | list, **options: Unpack[TangentOptions]) -> tuple:
     """`(fn(*primals), J·tangents)`: the value, and its derivative along `tangents` (one per primal,
     each shaped like it), in one forward sweep. Options: `wrt` (the positions that vary: the other
     tangents are taken as zero and not computed with; by default every non-integer primal),
@@ -89,7 +94,7 @@ def _shaped_like(tangent: Any, value: Any) -> Any:
     return shaped_like(tangent, value)
 
 
-def vjp(fn: Callable, *primals: Any, **options: Any) -> tuple:
+def vjp(fn: Callable, *primals: Any, **options: Unpack[GradOptions]) -> tuple:
     """`(fn(*primals), pullback)`: `pullback(u)` is the tuple of Jᵀ·u, one per primal, from the
     adjoint seeded with `grad_ys=u`. The value comes from running fn once on copies of the
     primals (a function that writes into its arguments leaves the caller's arrays as they were)."""

@@ -1,17 +1,42 @@
-"""The options of SPEC.md section 3, checked and normalised into `pipeline.Options`, and what a
-method changes about them (SPEC section 4: the default `wrt` is the parameter after `self`)."""
+"""The options of `grad` and its kin, typed (`GradOptions`, so that editors complete them),
+checked and normalised into `pipeline.Options`, and what a method changes about them (the default
+`wrt` is the parameter after `self`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any
+from typing import Any, Literal, TypedDict, Union
 
 from . import pipeline
 from .frontend.source import unwrap
 
 _UNCONNECTED = ("none", "zero")
 _OPTIONS = ("wrt", "stop_gradients", "unconnected_gradients", "optimize", "has_aux")
+
+Wrt = Union[int, str, "tuple[Union[int, str], ...]", "list[Union[int, str]]"]
+
+
+class TangentOptions(TypedDict, total=False):
+    """The options of `jvp` (forward mode)."""
+
+    stop_gradients: str | tuple[str, ...] | list[str]
+    """Names (parameters or locals) treated as constants: no derivative flows through them."""
+    optimize: bool
+    """Simplify the generated code (default True); False shows the raw transform."""
+
+
+class GradOptions(TangentOptions, total=False):
+    """The options of `grad`, `value_and_grad`, `differentiate`, `show`, `export` and the
+    Jacobian helpers, as keyword arguments (`srcgrad.grad(f, wrt=(0, 1), optimize=False)`)."""
+
+    wrt: Wrt
+    """The parameters (names or positions) or locals to differentiate with respect to; a tuple
+    gives a tuple of gradients. Default: the first parameter (after `self` in a method)."""
+    unconnected_gradients: Literal["none", "zero"]
+    """What a `wrt` entry the output does not depend on gets: None (default) or zeros."""
+    has_aux: bool
+    """The function returns `(output, aux)`: differentiate the output, pass `aux` through."""
 
 
 def normalise(fn: Any, options: dict, *, with_value: bool = False) -> pipeline.Options:

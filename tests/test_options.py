@@ -219,3 +219,15 @@ def squared(x):
 def test_an_integer_argument_warns_that_it_carries_no_gradient():
     with pytest.warns(UserWarning, match="'x' is an integer .*carries no gradient: pass a float"):
         assert srcgrad.grad(squared)(3) is None
+
+
+def test_the_typed_options_are_the_options_srcgrad_accepts():
+    # GradOptions types `**options` for editors and type checkers; normalise checks them at run time
+    from srcgrad import options
+
+    assert set(options.GradOptions.__annotations__) == set(options._OPTIONS)
+    assert set(options.TangentOptions.__annotations__) == {"stop_gradients", "optimize"}
+    for fn in (srcgrad.grad, srcgrad.value_and_grad, srcgrad.show, srcgrad.differentiate, srcgrad.export,
+               srcgrad.jacobian, srcgrad.hessian, srcgrad.hvp, srcgrad.vjp):
+        assert fn.__annotations__["options"] == "Unpack[GradOptions]", fn.__name__
+    assert srcgrad.jvp.__annotations__["options"] == "Unpack[TangentOptions]"
