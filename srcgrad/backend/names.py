@@ -18,6 +18,7 @@ import numpy as np
 
 from ..ir import Block, Const, Free, Function, Op, Value
 from ..ir.printer import Taken, fresh_name
+from ..runtime import core
 
 
 @lru_cache(maxsize=1)
@@ -70,8 +71,8 @@ def srcgrad_helper(obj: Any) -> str | None:
 
 
 RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math"}
-# Operators the optimizer writes in place (`b -= y`): the result is the operand itself.
-_IN_PLACE = (operator.iadd, operator.isub, operator.imul, operator.itruediv)
+# What the optimizer writes in place (`b -= y`, `y[t] = 1.0`): the result is the operand itself.
+_IN_PLACE = (operator.iadd, operator.isub, operator.imul, operator.itruediv, core.setitem_inplace)
 
 
 class ValueNames:
