@@ -64,3 +64,15 @@ def test_an_integer_input_still_gets_no_gradient_and_a_float_one_from_its_partne
         gx, gy = srcgrad.grad(two_sources, wrt=(0, 1))(x, y)
     assert gx is None
     np.testing.assert_allclose(gy, x ** 3.0)
+
+
+def squared_error(w, x, y):
+    diff = x * w - y
+    return np.sum(diff ** 2)
+
+
+def test_where_values_meet_the_nearest_one_array_value_answers():
+    source = srcgrad.show(squared_error, wrt=(0, 1))
+    assert "diff ** 2" not in source.split("# grad of")[0] and "expand_like(sum_bar, diff)" in source
+    rng = np.random.default_rng(5)
+    check(squared_error, (rng.standard_normal((1, 3)), rng.standard_normal((4, 1)), rng.standard_normal(3)), wrt=(0, 1, 2))

@@ -8,7 +8,9 @@ nothing else reads, goes:
     plus = prod_1 + power
     plus_bar = expand_like(sum_bar, plus)      →      plus_bar = expand_like(sum_bar, x)
 
-(`np.sum(np.tanh(x) * np.exp(-x * x) + x ** 3)`: its gradient no longer computes `x ** 3`.)
+(`np.sum(np.tanh(x) * np.exp(-x * x) + x ** 3)`: its gradient no longer computes `x ** 3`.) Where
+several values meet, the nearest one up a chain of one-array elementwise ops answers (`diff` for
+`np.sum(diff ** 2)`: `diff ** 2` goes).
 """
 
 from __future__ import annotations
@@ -49,11 +51,22 @@ class ShapeWitness:
             if k is None or len(op.args) <= k or op.kwargs or not isinstance(op.args[k], Value) \
                     or id(op.args[k]) in other_uses:
                 continue
-            source = _single_source(op.args[k])
+            source = _single_source(op.args[k]) or _nearest_array(op.args[k])
             if source is not None and source is not op.args[k]:
                 op.args[k] = source
                 changed = True
         return changed
+
+
+def _nearest_array(v: Value) -> Value:
+    """The first value up `v`'s chain of elementwise ops of one array and Python numbers (`diff`
+    for `power = diff ** 2`): it has `v`'s shape, and its dtype as a float does."""
+    while isinstance(v.owner, Op) and v.owner.kind == "call" and v.owner.fn in _SAME_KIND and not v.owner.kwargs:
+        arrays = [a for a in v.owner.args if not (isinstance(a, Const) and type(a.value) in (int, float))]
+        if len(arrays) != 1 or not isinstance(arrays[0], Value) or len(v.owner.args) > 2:
+            break
+        v = arrays[0]
+    return v
 
 
 def _single_source(v: Value) -> Value | None:

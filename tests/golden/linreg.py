@@ -8,11 +8,10 @@ def linreg_grad(W, b, X, Y, grad_ys=None):
     prod = X * W
     pred = prod + b
     diff = pred - Y
-    power = diff ** 2
     prod_bar = scalar_seed(grad_ys)
     # grad of: return 0.5 * np.sum((pred - Y) ** 2)  (golden_sources.py:10)
     sum_bar = prod_bar * 0.5
-    power_bar = expand_like(sum_bar, power)
+    power_bar = expand_like(sum_bar, diff)
     diff_bar = power_bar * 2
     diff_bar_1 = diff_bar * diff
     pred_bar = unbroadcast(diff_bar_1, pred)
