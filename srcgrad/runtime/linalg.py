@@ -44,6 +44,8 @@ def matmul_grad_x(ct: Any, x: Any, y: Any) -> Any:
     y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
     if x_ndim == 2 and y_ndim == 2:
         return ct @ y.T
+    if x_ndim == 1 and y_ndim == 2:
+        return y @ ct  # a vector times a matrix (the common case, without the batch machinery below)
     if y_ndim == 1:
         grad = np.multiply.outer(ct, y) if x_ndim > 1 else ct * y
         return unbroadcast(grad, x)
@@ -59,6 +61,8 @@ def matmul_grad_y(ct: Any, x: Any, y: Any) -> Any:
     y_ndim = y.ndim if isinstance(y, np.ndarray) else np.ndim(y)
     if x_ndim == 2 and y_ndim == 2:
         return x.T @ ct
+    if x_ndim == 2 and y_ndim == 1:
+        return ct @ x  # a matrix times a vector (the common case, without the batch machinery below)
     if x_ndim == 1:
         grad = np.multiply.outer(x, ct) if y_ndim > 1 else ct * x
         if y_ndim > 2:
