@@ -135,19 +135,15 @@ KNOWN_MISSING: dict[str, str] = {
     "np.nanquantile": "as np.quantile",
     "np.nanpercentile": "as np.quantile",
     "np.ediff1d": "not written yet: diff of the flattened array with to_begin/to_end",
-    "np.gradient": "not written yet: a linear stencil whose spacing arguments may be arrays",
-    "np.trapezoid": "not written yet: the x= spacing is 1-D or full-shaped, decided at run time",
     "np.convolve": "not written yet: the mode= crops need run-time lengths",
     "np.correlate": "as np.convolve",
     "np.linalg.eig": "eigenvalues of a general real matrix are complex",
     "np.linalg.eigvals": "as np.linalg.eig",
     "np.linalg.lstsq": "not written yet: four outputs, the rank and singular values depend on rcond",
-    "np.linalg.multi_dot": "not written yet: a sequence of operands with 1-D ends, as matmul chained",
     "np.linalg.tensorsolve": "not written yet: solve after run-time reshapes",
     "np.linalg.tensorinv": "not written yet: inv after run-time reshapes",
     "np.resize": "not written yet: repeats and truncates the flattened array",
     "np.block": "not written yet: nested lists of blocks",
-    "np.insert": "not written yet: where the inserted values land depends on obj at run time",
     "np.trim_zeros": "the trimmed length depends on the values",
     "np.piecewise": "takes Python functions to apply; write the cases with np.where",
     "np.partition": "the order of the elements besides the kth is unspecified, so their positions are unknown",
@@ -187,6 +183,10 @@ def status(obj: Any) -> tuple[str, str]:
         return "rule", module.rsplit(".", 1)[-1]
     if is_nondifferentiable(obj):
         return "no gradient", ""
+    from srcgrad.rules.numpy_definitions import DEFINITIONS
+
+    if obj in DEFINITIONS:
+        return "definition", " ".join((DEFINITIONS[obj].__doc__ or "").split("\n\n")[0].split())
     return "missing", ""
 
 
@@ -275,12 +275,14 @@ def render() -> str:
         "",
         f"Generated with {versions()}. "
         "Each callable in scope is one of: **rule** (the module that holds it), **zero gradient** "
-        "(piecewise constant: a gradient through it is zeros), **no gradient** (integer or boolean "
+        "(piecewise constant: a gradient through it is zeros), **definition** (differentiated through "
+        "as the NumPy code it is, in `rules/numpy_definitions.py`), **no gradient** (integer or boolean "
         "results, shapes, constructors: nothing flows back), or **missing** (a call on a path to the "
         "output raises `NoGradientError`; register a rule with `srcgrad.register_vjp`).",
         "",
         f"In scope: {len(rows)} callables: {kinds.count('rule')} with a rule, {kinds.count('zero gradient')} "
-        f"with a zero gradient, {kinds.count('no gradient')} with no gradient, {kinds.count('missing')} missing.",
+        f"with a zero gradient, {kinds.count('definition')} by definition, {kinds.count('no gradient')} with no gradient, "
+        f"{kinds.count('missing')} missing.",
         "",
     ]
     seen = set()
@@ -293,6 +295,8 @@ def render() -> str:
             kind, where = status(obj)
             if kind == "rule":
                 cell = f"rule ({where})"
+            elif kind == "definition":
+                cell = f"definition (numpy_definitions: differentiated through as NumPy code{': ' + where if where else ''})"
             elif kind == "missing":
                 cell = f"**missing**: {KNOWN_MISSING.get(name, 'no reason given')}"
             else:

@@ -22,14 +22,19 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return np.sum(heights * widths, axis=-1)
 
 
-def gradient(f, spacing=1.0):
-    """np.gradient of a 1-D array with uniform spacing (second-order central differences inside,
-    first-order one-sided at the ends, as NumPy's default edge_order=1)."""
-    assert np.ndim(f) == 1, "srcgrad differentiates np.gradient of a 1-D array with one uniform spacing"
-    inner = (f[2:] - f[:-2]) / (2.0 * spacing)
-    first = (f[1:2] - f[:1]) / spacing
-    last = (f[-1:] - f[-2:-1]) / spacing
-    return np.concatenate([first, inner, last])
+def gradient(f, spacing=1.0, axis=None):
+    """np.gradient along one axis (a 1-D array's, or `axis=k`) with uniform spacing: second-order
+    central differences inside, first-order one-sided at the ends, as NumPy's default edge_order=1."""
+    if axis is None:
+        assert np.ndim(f) == 1, "srcgrad differentiates np.gradient of an N-D array along one axis: pass axis=k"
+        axis = 0
+    moved = np.moveaxis(f, axis, -1)
+    inner = (moved[..., 2:] - moved[..., :-2]) / (2.0 * spacing)
+    first = (moved[..., 1:2] - moved[..., :1]) / spacing
+    last = (moved[..., -1:] - moved[..., -2:-1]) / spacing
+    out = np.empty_like(f)  # laid out as NumPy lays its result out (like f), so later sums add alike
+    out[...] = np.moveaxis(np.concatenate([first, inner, last], axis=-1), -1, axis)
+    return out
 
 
 def multi_dot(arrays):
@@ -47,14 +52,29 @@ def partition(a, kth, axis=-1):
 
 
 def insert(arr, obj, values, axis=None):
-    """np.insert of values before one position (an int) along an axis (the flattened array for None)."""
-    assert isinstance(obj, int), "srcgrad differentiates np.insert at one int position"
+    """np.insert of values before one position (an int), or before each of several (a list or tuple
+    of ints, known where the call is written), along an axis (the flattened array for None)."""
     if axis is None:
         arr, axis = np.ravel(arr), 0
     arr = np.moveaxis(arr, axis, 0)
-    position = obj if obj >= 0 else obj + len(arr)
-    piece = np.broadcast_to(values, (1,) + np.shape(arr)[1:]) if np.ndim(values) < np.ndim(arr) else values
-    return np.moveaxis(np.concatenate([arr[:position], piece, arr[position:]], axis=0), 0, axis)
+    if isinstance(obj, int):
+        position = obj if obj >= 0 else obj + len(arr)
+        piece = np.broadcast_to(values, (1,) + np.shape(arr)[1:]) if np.ndim(values) < np.ndim(arr) else values
+        return np.moveaxis(np.concatenate([arr[:position], piece, arr[position:]], axis=0), 0, axis)
+    count = len(obj)
+    # the inserted block, laid out as the array is (values broadcast to it as NumPy broadcasts them:
+    # value k before position k), then with the axis first like arr
+    block = np.moveaxis(np.zeros((count,) + np.shape(arr)[1:]), 0, axis)
+    pieces = np.moveaxis(np.broadcast_to(values, np.shape(block)), axis, 0)
+    positions = [p if p >= 0 else p + len(arr) for p in obj]
+    parts = []
+    start = 0
+    for position, k in sorted(zip(positions, range(count))):  # equal positions keep their order
+        parts.append(arr[start:position])
+        parts.append(pieces[k:k + 1])
+        start = position
+    parts.append(arr[start:])
+    return np.moveaxis(np.concatenate(parts, axis=0), 0, axis)
 
 
 def ufunc_outer(fn, a, b):
