@@ -95,6 +95,9 @@ CAUGHT: dict[str, str] = {
                                      "in the body) then `a0[0, 1] = a1`: the caller's x1 did not see the write",
     "value_augmented_item_order": "aliasing seed 201197: `x1[i3] -= h0(a0=x1, a1=x1)[0]` with h0 halving x1 in "
                                   "place: x1[i3] was read after h0 ran, not before as Python reads it",
+    "jvp_1220814": "normal seed 1220814 (stop 23, a bug of that stop): `x0 -= [...]` then `x0 = x0 * x0` in a "
+                   "loop: the update written in place took the loop's carried name, which the next line gave "
+                   "the product while the tangent still read the updated array (forward mode 10x off)",
     "hvp_909780": "normal seed 909780 (stop 22): the second derivative's compile ran past 120 s, lowering the first "
                   "adjoint's loop (dozens of tapes tied on entry) once per tie that broke; now once for them all",
     "hvp_list_grown_in_a_loop": "aliasing seed 200645: `x2 = np.tanh(xs4)` of a list grown in a loop "

@@ -336,3 +336,21 @@ def test_a_parameter_is_never_updated_in_place_by_the_adjoint():
     srcgrad.grad(parameter_updated)(x, y)
     assert np.array_equal(x, np.ones(3))
     assert "    x -= y\n" not in srcgrad.show(parameter_updated)
+
+
+def updated_then_rebound_in_a_loop(x):
+    x = 0.5 * x
+    for i in range(3):
+        x -= np.array([0.0, i, np.sum(x)])  # written in place: x's array is the function's own, dead after
+        x = x * x  # the loop's carried name gets the product; the updated array is still read after it
+    return x
+
+
+def test_an_update_written_in_place_keeps_its_own_name_where_the_operands_is_shared():
+    x, v = np.array([[0.85, 0.14, 1.12]]), np.array([[0.3, -0.2, 0.5]])
+    check(updated_then_rebound_in_a_loop, (x,))
+    value, tangent = srcgrad.jvp(updated_then_rebound_in_a_loop, (x,), (v,))
+    _, plain = srcgrad.jvp(updated_then_rebound_in_a_loop, (x,), (v,), optimize=False)
+    assert np.array_equal(value, updated_then_rebound_in_a_loop(x))
+    np.testing.assert_allclose(tangent, plain, rtol=1e-12)
+    assert "    x_1 -= " in srcgrad.show(updated_then_rebound_in_a_loop, mode="forward")

@@ -95,8 +95,10 @@ class ValueNames:
             self._claim(a, name)
         self._coalesce(fn.body)
         for op in fn.walk():  # `b -= y` in place: the result is b itself, under b's name
+            # (only where neither has a name shared already: a loop's carried name is given back a
+            # new value while this result may still be read, `x = x * x` after `x -= v`)
             if op.kind == "call" and op.fn in _IN_PLACE and isinstance(op.args[0], Value) \
-                    and not self.in_class(op.result):
+                    and not self.in_class(op.result) and not self.in_class(op.args[0]):
                 self.union(op.args[0], op.result)
 
     # union-find

@@ -404,7 +404,8 @@ def _jvp(case: Case, f: Any, value0: Any, grads: tuple, scale: float, seeds: Any
         return failure
     value, tangent = result
     got, want = outputs(value), outputs(value0)
-    if len(got) != len(want) or not all(np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-12, atol=1e-12)
+    if len(got) != len(want) or not all((a is None and b is None) or a is not None and b is not None
+                                        and np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-12, atol=1e-12)
                                         for a, b in zip(got, want)):
         return Outcome("failed", "jvp", f"jvp's value {value!r} vs f(*args) {value0!r}", notes=notes)
     tangents_out = outputs(tangent)
