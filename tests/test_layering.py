@@ -26,7 +26,7 @@ ALLOWED = {
     "arguments": BASE,
     "api": BASE | {"pipeline", "options", "backend", "frontend", "rules", "arguments"},
     "exporting": BASE | {"pipeline", "options", "backend", "frontend"},
-    "jacobians": BASE | {"api", "linear_maps", "arguments"},
+    "jacobians": BASE | {"api", "linear_maps", "arguments", "options"},  # (options: the typed GradOptions)
     "linear_maps": BASE | {"api", "options", "frontend", "arguments"},
     "cli": BASE | {"api", "exporting", "options", "pipeline", "backend"},
     "nn": BASE | {"rules", "__init__"},
