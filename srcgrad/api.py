@@ -201,7 +201,7 @@ class _Adjoint:
         compiled.refresh()
         try:
             result = compiled.function(*values, grad_ys)
-        except (TypeError, AttributeError, ValueError, IndexError) as error:
+        except (TypeError, AttributeError) as error:
             self._refuse_sequence_used_as_array(values, error)
             raise
         aux = None
@@ -246,8 +246,9 @@ class _Adjoint:
     def _refuse_sequence_used_as_array(self, values: list, error: Exception) -> None:
         """An adjoint that failed on a list of numbers the function hands to NumPy as an array
         (`np.tanh(x) @ x`): its rules take arrays. Say so, instead of the error from generated code."""
-        if isinstance(error, SrcgradError):
-            return
+        said = str(error)
+        if isinstance(error, SrcgradError) or not any(kind in said for kind in ("list", "tuple", "sequence")):
+            return  # (an error of another kind: a singular matrix, the user's own indexing, is left as it is)
         name = next((p for p, v in zip(self.params, values) if plain_sequence(v)), None)
         if name is not None:
             kind = type(values[self.params.index(name)]).__name__

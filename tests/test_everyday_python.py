@@ -210,3 +210,24 @@ def test_print_runs_in_the_forward_sweep(capsys, optimize):
     assert grad == pytest.approx(64.0 * 0.5 ** 3)  # (2x)^4
     assert capsys.readouterr().out == "step 0 1.0\nstep 1 1.0\n"
     assert "print('step', i, y)" in srcgrad.show(prints_as_it_goes)
+
+
+def repeated_local_list(x, w):
+    xs = [x[0], x[1], x[2]]
+    return np.sum(np.sin(xs * 2)) + np.sum(np.array(2 * xs) * w)
+
+
+def test_a_local_list_repeated_a_literal_number_of_times_is_pythons_repetition():
+    # (this stop's review: `xs * 2` was differentiated as a product: half the gradient, silently)
+    rng = np.random.default_rng(7)
+    check(repeated_local_list, (rng.standard_normal(3), rng.standard_normal(6)), wrt=(0, 1))
+
+
+def repeated_run_time_times(x, n):
+    xs = [x[0], x[1]]
+    return np.sum(np.array(xs * n))
+
+
+def test_a_list_of_values_repeated_a_run_time_number_of_times_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="repeating a list of values"):
+        srcgrad.grad(repeated_run_time_times)(np.array([0.5, 1.5]), 3)

@@ -104,3 +104,34 @@ def select_with_a_keyword_default(x):
 
 def test_a_differentiated_keyword_argument_goes_by_position():
     check(select_with_a_keyword_default, (np.array([0.1, 0.7, -1.0]),))
+
+
+def gradient_of_integers_weighting(x, k):
+    return np.sum(np.gradient(k) * x)  # NumPy's np.gradient of integers is in floats
+
+
+def inserted_into_integers(k, v):
+    return np.sum(np.insert(k, [1, 2], v) * 1.5)  # NumPy casts v to k's integers: nothing flows to v
+
+
+def inserted_into_float32(k, v):
+    return np.sum(np.insert(k, [1, 2], v) * 1.5)  # v cast to float32, as NumPy casts it
+
+
+def test_definitions_follow_numpys_dtypes():
+    # (this stop's review: np.gradient kept the integers; np.insert promoted what NumPy casts)
+    k, x = np.array([1, 2, 4, 7]), np.array([0.5, 1.0, 2.0, 3.0])
+    check_value_is_pythons(gradient_of_integers_weighting, x, k)
+    check(gradient_of_integers_weighting, (x, k))
+    check_value_is_pythons(inserted_into_integers, np.arange(4), np.array([2.7, 3.2]))
+    assert np.array_equal(srcgrad.grad(inserted_into_integers, wrt=1)(np.arange(4), np.array([2.7, 3.2])), [0.0, 0.0])
+    check_value_is_pythons(inserted_into_float32, np.arange(4, dtype=np.float32), np.array([2.7, 3.2]))
+
+
+def inserted_block_at_a_one_element_list(x):
+    return np.sum(np.insert(x, [1], [1.0, 2.0, 3.0], axis=1))
+
+
+def test_a_block_inserted_at_a_one_element_list_is_refused_when_it_runs():
+    with pytest.raises(AssertionError, match="one-element list of positions for one value"):
+        srcgrad.grad(inserted_block_at_a_one_element_list)(M[:3, :3])

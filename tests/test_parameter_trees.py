@@ -112,3 +112,12 @@ def test_a_list_the_adjoints_rules_take_for_an_array_is_a_srcgrad_error_naming_i
     assert isinstance(caught.value.__cause__, (TypeError, AttributeError))
     np.testing.assert_allclose(srcgrad.grad(multiplied_as_an_array)(np.asarray(x)),
                                srcgrad.grad(multiplied_as_an_array, optimize=False)(np.asarray(x)))
+
+
+def inverse_weighted(A, weights):
+    return np.sum(np.linalg.inv(A)) * weights[0]
+
+
+def test_an_error_of_another_kind_is_not_blamed_on_a_list_argument():
+    with pytest.raises(np.linalg.LinAlgError):
+        srcgrad.grad(inverse_weighted)(np.zeros((2, 2)), [1.0, 2.0])

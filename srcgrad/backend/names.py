@@ -94,12 +94,14 @@ class ValueNames:
         for a, name in zip(fn.body.args, fn.params):
             self._claim(a, name)
         self._coalesce(fn.body)
+        written: set[int] = set()  # the values joined so: a chain of writes (`b *= 2; b -= y`) is one name
         for op in fn.walk():  # `b -= y` in place: the result is b itself, under b's name
-            # (only where neither has a name shared already: a loop's carried name is given back a
+            # (only where neither has a name shared otherwise: a loop's carried name is given back a
             # new value while this result may still be read, `x = x * x` after `x -= v`)
             if op.kind == "call" and op.fn in _IN_PLACE and isinstance(op.args[0], Value) \
-                    and not self.in_class(op.result) and not self.in_class(op.args[0]):
-                self.union(op.args[0], op.result)
+                    and not self.in_class(op.result) and (not self.in_class(op.args[0]) or id(op.args[0]) in written):
+                self.union(op.result, op.args[0])  # (the name the user's write gives it)
+                written.update((id(op.result), id(op.args[0])))
 
     # union-find
     def find(self, v: Value) -> int:

@@ -164,6 +164,13 @@ class Expressions:
             return folded
         if isinstance(left, Seq) and isinstance(right, Seq) and fn is operator.add:
             return Seq(left.items + right.items, left.kind)
+        if fn is operator.mul and (isinstance(left, Seq) or isinstance(right, Seq)):
+            seq, count = (left, right) if isinstance(left, Seq) else (right, left)
+            if isinstance(count, Const) and type(count.value) is int:
+                return Seq(seq.items * max(count.value, 0), seq.kind)  # `xs * 2` repeats the list, as in Python
+            if any(not isinstance(item, Const) for item in seq.items):
+                raise self.error(node, "repeating a list of values a number of times known only at run time",
+                                 "repeat it with a literal count (`xs * 2`), or build the list in a loop")
         self.at(node)
         result = self.call_op(fn, [left, right], {}, hint or OPERATOR_NAMES.get(fn, "t"))
         if isinstance(left, Seq) or isinstance(right, Seq):

@@ -21,13 +21,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..ir.advanced_indexing import is_list_index
+from ..analyses.shapes import Shapes, compute_shapes
 from ..ir import Block, Function, Op, Value
+from ..ir.advanced_indexing import is_list_index
 from ..ir.nodes import is_inside
 from ..ir.rewrite import replace_uses
 from ..runtime import core
 from ..runtime.core import astype_like, expand_like
-from ..runtime.views import written_as
 from ..runtime.indexing import (
     add_at,
     getitem_grad,
@@ -35,6 +35,7 @@ from ..runtime.indexing import (
     written_grad,
     written_grad_vjp,
 )
+from ..runtime.views import written_as
 
 # Callees whose array result is always a new array, shared with nothing.
 FRESH = {
@@ -58,6 +59,7 @@ class WriteInPlace:
             for v in op.operands():
                 uses.setdefault(id(v), []).append(op)
         changed = False
+        shapes = None
         for op in list(fn.walk()):
             if op.kind == "call" and op.fn is core.setitem and isinstance(op.args[0], Value):
                 target = op.args[0]
@@ -65,19 +67,23 @@ class WriteInPlace:
                     op.fn = core.setitem_inplace
                     changed = True
             elif op.kind == "call" and op.attrs.get("augmented") and op.fn in AUGMENTED:
-                changed |= self._augmented(fn, op, uses)
+                shapes = shapes or compute_shapes(fn)
+                changed |= self._augmented(fn, op, uses, shapes)
             if op.kind == "call" and op.fn is operator.add and len(op.args) == 2:
                 changed |= self._scatter_add(op, uses)
         return changed
 
     @staticmethod
-    def _augmented(fn: Function, op: Op, uses: dict[int, list[Op]]) -> bool:
+    def _augmented(fn: Function, op: Op, uses: dict[int, list[Op]], shapes: Shapes) -> bool:
         """The user's `b -= y` on an owned, dead `b`, lowered to `b_1 = b - y`: `b -= y` again. It
         allocates nothing, and it is Python's own arithmetic exactly: the result keeps b's memory
         layout (a later sum adds in b's order: `x.T * 2.0` is Fortran-ordered), its dtype and its
         shape."""
         target = op.args[0]
-        if not isinstance(target, Value):
+        # Only where b is certainly an array (`b -= y` writes it, keeping its shape, or raises as
+        # Python does), or the result certainly has b's shape: with a number b, `b -= y` rebinds b
+        # to a new value, which the reads of b's shape after it must not see.
+        if not isinstance(target, Value) or not (shapes.same(target, op.result) or _certainly_array(target)):
             return False
         if not (_owned(target, set()) and _dead_after(target, op, uses)):
             return False
@@ -116,8 +122,6 @@ def _owned(v: Any, seen: set[int]) -> bool:
     owner = v.owner
     if isinstance(owner, Op):
         if owner.kind == "call":
-            if owner.fn is np.array:
-                return "copy" not in owner.kwargs
             if isinstance(owner.fn, core.Method):
                 return owner.fn.name == "copy"
             return _fresh(owner)
@@ -137,10 +141,30 @@ def _owned(v: Any, seen: set[int]) -> bool:
     return False
 
 
+ARRAY_MAKERS = {
+    np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
+    np.array, core.setitem, core.setitem_inplace,
+}  # fmt: skip
+
+
+def _certainly_array(v: Value) -> bool:
+    """Whether `v` is an ndarray whatever the arguments (a number never is: `np.copy(2.0)` is one)."""
+    owner = v.owner
+    if not (isinstance(owner, Op) and owner.kind == "call"):
+        return False
+    if owner.fn in AUGMENTED.values() and isinstance(owner.args[0], Value):
+        return _certainly_array(owner.args[0])  # the array it wrote
+    if owner.fn is operator.getitem and len(owner.args) == 2:
+        return is_list_index(owner.args[1])
+    return owner.fn in ARRAY_MAKERS
+
+
 def _fresh(call: Op) -> bool:
     """Whether a call's result is a new array, shared with nothing (`x[:, [2, 0]]` copies)."""
     if call.fn is operator.getitem and len(call.args) == 2:
         return is_list_index(call.args[1])
+    if call.fn is np.array:
+        return "copy" not in call.kwargs  # np.array copies unless told not to
     return call.fn in FRESH
 
 

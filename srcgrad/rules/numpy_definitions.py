@@ -32,7 +32,8 @@ def gradient(f, spacing=1.0, axis=None):
     inner = (moved[..., 2:] - moved[..., :-2]) / (2.0 * spacing)
     first = (moved[..., 1:2] - moved[..., :1]) / spacing
     last = (moved[..., -1:] - moved[..., -2:-1]) / spacing
-    out = np.empty_like(f)  # laid out as NumPy lays its result out (like f), so later sums add alike
+    # laid out as NumPy lays its result out (like f), so later sums add alike; floats, as NumPy's
+    out = np.empty_like(f, dtype=np.result_type(f, 1.0))
     out[...] = np.moveaxis(np.concatenate([first, inner, last], axis=-1), -1, axis)
     return out
 
@@ -56,12 +57,15 @@ def insert(arr, obj, values, axis=None):
     of ints, known where the call is written), along an axis (the flattened array for None)."""
     if axis is None:
         arr, axis = np.ravel(arr), 0
+    values = np.asarray(values).astype(np.result_type(arr))  # NumPy casts the values to the array's dtype
     arr = np.moveaxis(arr, axis, 0)
     if isinstance(obj, int):
         position = obj if obj >= 0 else obj + len(arr)
         piece = np.broadcast_to(values, (1,) + np.shape(arr)[1:]) if np.ndim(values) < np.ndim(arr) else values
         return np.moveaxis(np.concatenate([arr[:position], piece, arr[position:]], axis=0), 0, axis)
     count = len(obj)
+    assert count > 1 or np.size(values) == 1, \
+        "srcgrad differentiates np.insert at a one-element list of positions for one value: pass the position as an int"
     # the inserted block, laid out as the array is (values broadcast to it as NumPy broadcasts them:
     # value k before position k), then with the axis first like arr
     block = np.moveaxis(np.zeros((count,) + np.shape(arr)[1:]), 0, axis)

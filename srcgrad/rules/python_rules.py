@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from ..runtime import core
-from ..runtime.core import Symbolic, astype_like, expand_like, unbroadcast
+from ..runtime.core import Symbolic, astype_like, cast_grad, expand_like, unbroadcast
 from ..runtime.indexing import (
     getitem_grad,
     written_grad,
@@ -95,9 +95,9 @@ defvjp(core.list_append, lambda ct, out, xs, x: ct[:-1], lambda ct, out, xs, x: 
 
 def astype_vjp(ct, out, x, dtype, *args, **kwargs):  # type: ignore[no-untyped-def]
     """A cast passes the cotangent back in the input's dtype; a cast to integers carries nothing."""
-    if not isinstance(dtype, Symbolic) and not np.issubdtype(np.dtype(dtype), np.inexact):
-        return None
-    return astype_like(ct, x)
+    if not isinstance(dtype, Symbolic):
+        return astype_like(ct, x) if np.issubdtype(np.dtype(dtype), np.inexact) else None
+    return cast_grad(ct, x, out)  # (a dtype computed at run time: np.result_type(arr))
 
 
 defvjp(core.method("astype"), astype_vjp)

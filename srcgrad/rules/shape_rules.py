@@ -14,7 +14,7 @@ import numpy as np
 
 from ..ir.builder import emit
 from ..runtime import core
-from ..runtime.core import add_seq, astype_like, unbroadcast
+from ..runtime.core import add_seq, astype_like, cast_grad, unbroadcast
 from ..runtime.indexing import (
     any_condition,
     choose_grad,
@@ -175,6 +175,7 @@ for _helper, _partial in [
     (unstack, lambda ct, out, g, xs, axis=0: emit(np.stack, ct, axis=axis)),
     (sequence_grad, lambda ct, out, g, xs: sequence_vjp(ct, xs)),
     (astype_like, lambda ct, out, g, x: astype_like(ct, g)),
+    (cast_grad, lambda ct, out, g, x, cast: cast_grad(ct, g, cast)),
 ]:
     if lookup(_helper) is None:  # numpy_rules' concatenate, stack, array and astype emit these
         defvjp(_helper, _partial)

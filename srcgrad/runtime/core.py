@@ -183,6 +183,15 @@ def astype_like(ct: Any, x: Any) -> Any:
 
 
 @primitive
+def cast_grad(ct: Any, x: Any, out: Any) -> Any:
+    """The cotangent of `x` in `out = x.astype(dtype)` where the dtype is known only at run time:
+    `ct` in x's dtype, or zeros where `out` is integer or boolean (a cast to them carries nothing)."""
+    if np.issubdtype(np.result_type(out), np.inexact):
+        return astype_like(ct, x)
+    return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
+
+
+@primitive
 def seed(grad_ys: Any, y: Any, output: str = "the output") -> Any:
     """The cotangent an output starts with: ones like it, or the user's `grad_ys`.
 
