@@ -225,7 +225,7 @@ def test_a_local_list_repeated_a_literal_number_of_times_is_pythons_repetition()
 
 def repeated_run_time_times(x, n):
     xs = [x[0], x[1]]
-    return np.sum(np.array(xs * n))
+    return np.sum(np.array(xs * int(n)))
 
 
 def test_a_list_of_values_repeated_a_run_time_number_of_times_is_refused():

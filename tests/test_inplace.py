@@ -371,3 +371,28 @@ def test_a_number_updated_by_an_array_is_not_written_in_place():
     check(number_updated_by_an_array, (rng.standard_normal(3), rng.standard_normal(3)), wrt=(0, 1))
     check(number_updated_by_an_array, (0.7, rng.standard_normal(3)), wrt=(0, 1))
     assert "    b -= y\n" not in srcgrad.show(number_updated_by_an_array, wrt=(0, 1))
+
+
+def float32_updated_in_a_branch(x, y, c):
+    b = x.astype(np.float32) * 2.0
+    if c > 0:
+        b -= y  # b stays float32, as in Python, though y is float64
+    return b.sum()
+
+
+def widened_by_its_update(x, y):
+    b = x * 2.0
+    b -= y  # y (2, 3) would widen b (3,): Python raises
+    return b.sum()
+
+
+def test_an_augmented_update_keeps_the_arrays_dtype_and_shape_as_python_does():
+    # (this stop's review: `b - y` promoted a float32 b in a branch, and broadcast a b it could not write)
+    x, y = np.arange(3.0), np.array([0.1, 0.2, 0.3])
+    for optimize in (True, False):
+        value, _ = srcgrad.value_and_grad(float32_updated_in_a_branch, optimize=optimize)(x, y, 1.0)
+        assert value == float32_updated_in_a_branch(x, y, 1.0) and value.dtype == np.float32
+    with pytest.raises(ValueError, match="non-broadcastable output operand"):
+        widened_by_its_update(x, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-broadcastable output operand"):
+        srcgrad.grad(widened_by_its_update)(x, np.ones((2, 3)))

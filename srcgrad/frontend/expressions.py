@@ -168,7 +168,9 @@ class Expressions:
             seq, count = (left, right) if isinstance(left, Seq) else (right, left)
             if isinstance(count, Const) and type(count.value) is int:
                 return Seq(seq.items * max(count.value, 0), seq.kind)  # `xs * 2` repeats the list, as in Python
-            if any(not isinstance(item, Const) for item in seq.items):
+            counted = isinstance(count, Value) and isinstance(count.owner, Op) and count.owner.kind == "call" \
+                and count.owner.fn in (builtins.len, builtins.int)  # (an array instead multiplies the list's values)
+            if counted and any(not isinstance(item, Const) for item in seq.items):
                 raise self.error(node, "repeating a list of values a number of times known only at run time",
                                  "repeat it with a literal count (`xs * 2`), or build the list in a loop")
         self.at(node)

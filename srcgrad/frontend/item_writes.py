@@ -17,7 +17,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from ..ir import Block, Const, Free, Op, Value
+from ..ir import Block, Const, Free, Value
 from ..runtime import core
 from ..runtime.views import check_not_array, is_array, write_view, written_as
 from .aliasing import VIEW_NAMES, View
@@ -81,8 +81,11 @@ class ItemWrites:
         if view is None and not aliases and not dependents:
             if aliasing.also(old):  # it may be an array from before (the row a loop broke at), which no name ties
                 self._refuse_alternative(old, name, None, node, certain=in_place)
-            if not in_place and isinstance(new, Value) and _may_be_0d_array(old):
-                new = self.call_op(written_as, [new, old], {}, name, view=False)  # `x += 1` keeps a 0-d array one
+            if not in_place and isinstance(new, Value):
+                # `x += v` keeps an array's dtype and shape (and a 0-d array one), where `x + v`
+                # promotes (float32 + float64) or broadcasts; a number is rebound (number_checks.py
+                # drops this where x is certainly one)
+                new = self.call_op(written_as, [new, old], {}, name, view=False)
             aliasing.note_version(new, old, in_place)
             env[name] = new  # nothing else sees `old`: a plain rebinding
             return
@@ -362,17 +365,3 @@ def _leaves(value: Abstract) -> list:
     if isinstance(value, Seq):
         return [leaf for item in value.items for leaf in _leaves(item)]
     return [value]
-
-
-_NUMBER_MAKERS = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
-                  operator.floordiv, operator.mod, np.sum, np.mean, np.max, np.min, np.prod, np.var, np.std)
-
-
-def _may_be_0d_array(value: Value) -> bool:
-    """Whether `value` may be a 0-d array, which `value += v` changes in place (a later name of it
-    sees that), where arithmetic gives a NumPy scalar: a parameter, a merge, a copy, `np.array(x)`.
-    Arithmetic, ufuncs and reductions never give one (NumPy returns a scalar for 0-d operands)."""
-    owner = value.owner
-    if isinstance(owner, Op) and owner.kind == "call":
-        return not (owner.fn in _NUMBER_MAKERS or isinstance(owner.fn, np.ufunc))
-    return True

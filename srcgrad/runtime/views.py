@@ -80,6 +80,9 @@ def written_as(new: Any, old: Any) -> Any:
     its dtype (NumPy writes a 0-d array in place, where `old op v` gives a scalar), a number is
     rebound to `new`."""
     if isinstance(old, np.ndarray):
+        if np.shape(new) != old.shape:  # `x += v` writes x: v may not widen it
+            raise ValueError(f"non-broadcastable output operand with shape {old.shape} doesn't match the "
+                             f"broadcast shape {np.shape(new)}")
         return np.asarray(new, dtype=old.dtype)
     return new
 
