@@ -201,7 +201,7 @@ class _Adjoint:
         compiled.refresh()
         try:
             result = compiled.function(*values, grad_ys)
-        except (TypeError, AttributeError) as error:
+        except (TypeError, AttributeError, ValueError) as error:
             self._refuse_sequence_used_as_array(values, error)
             raise
         aux = None
