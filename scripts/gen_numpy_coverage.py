@@ -146,7 +146,6 @@ KNOWN_MISSING: dict[str, str] = {
     "np.block": "not written yet: nested lists of blocks",
     "np.trim_zeros": "the trimmed length depends on the values",
     "np.piecewise": "takes Python functions to apply; write the cases with np.where",
-    "np.partition": "the order of the elements besides the kth is unspecified, so their positions are unknown",
     "np.unique": "not written yet: each unique value's cotangent would go to its first occurrence",
     "np.histogram": "the bin edges depend on min and max of the data; counts carry no gradient",
     "np.bincount": "not written yet: the weights= argument is differentiable",
