@@ -17,7 +17,7 @@ import numpy as np
 
 from . import options as option_checks
 from . import pipeline
-from .arguments import is_complex, is_integer, not_a_real_number, plain_sequence, scalar_kinds, shaped_like
+from .arguments import is_complex, is_integer, not_a_real_number, plain_float, plain_sequence, scalar_kinds, shaped_like
 from .backend import cache
 from .backend.codegen import module_source
 from .backend.compile import compile_module
@@ -179,7 +179,7 @@ class _Adjoint:
         # shows the raw transform, for any arguments)
         compiled = self.compiled(scalar_kinds(values) if self.options.optimize else None)
         for position in self.references:
-            if position is None or _plain_float(values[position]):
+            if position is None or plain_float(values[position]):
                 continue  # (the common case, checked first: a call costs microseconds)
             if is_complex(values[position]):
                 raise TypeError(
@@ -265,12 +265,6 @@ class _Adjoint:
             what = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
             warnings.warn(f"{self.fn.__qualname__}: {name!r} is an integer ({what}), which carries no "
                           "gradient: pass a float (3.0, x.astype(float)) to differentiate with respect to it", stacklevel=4)
-
-
-def _plain_float(value: Any) -> bool:
-    """A Python float or an array of floats: nothing to check."""
-    t = type(value)
-    return t is float or t is np.ndarray and value.dtype.kind == "f"
 
 
 class GradFunction:

@@ -70,6 +70,12 @@ def not_a_real_number(x: Any) -> str | None:
     return None
 
 
+def plain_float(value: Any) -> bool:
+    """A Python float or an array of floats: nothing to check about it."""
+    t = type(value)
+    return t is float or t is np.ndarray and value.dtype.kind == "f"
+
+
 def plain_sequence(x: Any) -> bool:
     """A list or tuple (nested) of numbers only: what a function may use as an array."""
     return isinstance(x, (list, tuple)) and all(
