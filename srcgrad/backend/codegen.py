@@ -22,7 +22,7 @@ from ..ir import Block, Const, Free, Function, Op, Operand, Value
 from ..ir.nodes import loop_exits
 from ..ir.printer import Taken, fresh_name
 from ..runtime import core
-from .names import RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
+from .names import IN_PLACE_OPERATORS, RESERVED, ValueNames, constant_source, library_name, srcgrad_helper
 
 BINARY = {
     operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/", operator.pow: "**",
@@ -30,7 +30,6 @@ BINARY = {
     operator.xor: "^", operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
     operator.eq: "==", operator.ne: "!=", operator.is_: "is", operator.is_not: "is not",
 }  # fmt: skip
-IN_PLACE_OPERATORS = {operator.iadd: "+=", operator.isub: "-=", operator.imul: "*=", operator.itruediv: "/="}
 _COMMENTS = {"grad": "grad of", "jvp": "jvp of"}
 """The ops that map back to a source line, by the sweep that made them: the line is named above them."""
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import operator
 import math
+import operator
 import sys
 import types
 from functools import lru_cache
@@ -71,8 +71,10 @@ def srcgrad_helper(obj: Any) -> str | None:
 
 
 RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math"}
-# What the optimizer writes in place (`b -= y`, `y[t] = 1.0`): the result is the operand itself.
-_IN_PLACE = (operator.iadd, operator.isub, operator.imul, operator.itruediv, core.setitem_inplace)
+# The operators the optimizer writes in place (`b -= y`), as code generation prints them; with
+# `y[t] = 1.0` in place, what gives a result that is its operand itself.
+IN_PLACE_OPERATORS = {operator.iadd: "+=", operator.isub: "-=", operator.imul: "*=", operator.itruediv: "/="}
+_IN_PLACE = (*IN_PLACE_OPERATORS, core.setitem_inplace)
 
 
 class ValueNames:

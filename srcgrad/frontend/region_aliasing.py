@@ -175,7 +175,7 @@ class RegionAliasing:
         # only an array a live name reaches can be written later (a parameter's array a rebound name
         # held is not: the adjoint writes a copy of it, never it): per array, the names reaching it
         reached: dict[int, set[str]] = {}
-        for e in self._live_envs():
+        for e in self._live_envs() if merged_slots else ():
             for m, bound in e.items():
                 for leaf in _leaves(bound):
                     for array in [leaf, *(a.parent for a in aliasing.also(leaf))]:  # `v = x if c else C`
@@ -349,12 +349,13 @@ class RegionAliasing:
         return list(found.values())
 
     def _outside_base(self, merged: View, after: dict, names: list[str], paths: list[dict], env: dict) -> View | None:
-        """`merged` (of a name beside `names`, the region's other names) has a parent made inside the region: the same relation to a loop's own name for it
-        after the loop, else a view srcgrad cannot follow (a write is refused) of the first array
-        outside the region that parent views (`row` of `for row in x` views x), or of the name that
-        ends the region holding that parent's storage (a version a write inside made of an array the
-        name views: the row of a nested loop over a helper's written parameter); None if no name
-        holds it after the region (an array of the region's own)."""
+        """`merged` (of a name beside `names`, the region's other names) has a parent made inside the
+        region: the same relation to a loop's own name for it after the loop, else a view srcgrad
+        cannot follow (a write is refused) of the first array outside the region that parent views
+        (`row` of `for row in x` views x), or of the name that ends the region holding that parent's
+        storage (a version a write inside made of an array the name views: the row of a nested loop
+        over a helper's written parameter); None if no name holds it after the region (an array of
+        the region's own)."""
         aliasing = self.lowering.aliasing
         parent: Any = merged.parent
         if id(parent) in after:
@@ -362,7 +363,7 @@ class RegionAliasing:
         # (a loop only: after an `if`, an array a branch made is one of the arrays the name may be,
         # `_note_alternatives`, a relation a write can test at run time)
         ends = [(p[m], env[m]) for p in paths for m in names
-                if after and isinstance(p.get(m), Value) and isinstance(env.get(m), Value)]
+                if isinstance(p.get(m), Value) and isinstance(env.get(m), Value)] if after else []
         while isinstance(parent, Value) and not self._visible(parent):
             if id(parent) in after:
                 return View(after[id(parent)], None, [])

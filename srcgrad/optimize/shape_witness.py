@@ -71,10 +71,9 @@ def _nearest_array(v: Value) -> Value:
 
 def _single_source(v: Value) -> Value | None:
     """The one value `v` is computed from, elementwise with Python numbers; None if several."""
-    sources: set[int] = set()
     found: list[Value] = []
     todo: list[Any] = [v]
-    seen: set[int] = set()
+    seen: set[int] = set()  # (so each value is found once)
     while todo:
         value = todo.pop()
         if isinstance(value, Const) and type(value.value) in (int, float):
@@ -89,9 +88,7 @@ def _single_source(v: Value) -> Value | None:
                 and owner.args and (len(owner.args) == 1 or owner.fn in ELEMENTWISE_BINARY and len(owner.args) == 2):
             todo += owner.args
             continue
-        if id(value) not in sources:
-            sources.add(id(value))
-            found.append(value)
+        found.append(value)
         if len(found) > 1:
             return None
     return found[0] if found else None

@@ -37,10 +37,14 @@ from ..runtime.indexing import (
 )
 from ..runtime.views import written_as
 
-# Callees whose array result is always a new array, shared with nothing.
-FRESH = {
+# Callees whose result is an ndarray whatever their arguments (`np.copy(2.0)` is one).
+ARRAY_MAKERS = {
     np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
-    core.setitem, core.setitem_inplace, getitem_grad, getitem_grad_to, written_grad_vjp, add_at,
+    np.array, core.setitem, core.setitem_inplace,
+}  # fmt: skip
+# Callees whose array result is always a new array, shared with nothing (np.array: see `_fresh`).
+FRESH = ARRAY_MAKERS - {np.array} | {
+    getitem_grad, getitem_grad_to, written_grad_vjp, add_at,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
     operator.iadd, operator.isub, operator.imul, operator.itruediv,
 }  # fmt: skip
@@ -139,12 +143,6 @@ def _owned(v: Any, seen: set[int]) -> bool:
         first = 3 if loop.kind == "for" else 1
         return k >= 0 and _owned(loop.args[first + k], seen) and _owned(_yielded(loop, k), seen)
     return False
-
-
-ARRAY_MAKERS = {
-    np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.copy,
-    np.array, core.setitem, core.setitem_inplace,
-}  # fmt: skip
 
 
 def _certainly_array(v: Value) -> bool:

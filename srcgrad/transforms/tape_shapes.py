@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..ir import Function, Op, Value
-from ..ir.rewrite import replace_uses
+from ..ir.rewrite import replace_uses, tape_ops
 from ..runtime import core
 from ..runtime.indexing import (
     getitem_grad,
@@ -34,14 +34,9 @@ class TapeShapesOnly:
     name: ClassVar[str] = "tape_shapes_only"
 
     def run(self, fn: Function) -> bool:
-        pushes: dict[int, list[Op]] = {}
-        pops: dict[int, list[Op]] = {}
+        pushes, pops = tape_ops(fn)
         uses: dict[int, list[Op]] = {}
         for op in fn.walk():
-            if op.kind == "push":
-                pushes.setdefault(id(op.args[0]), []).append(op)
-            elif op.kind == "pop":
-                pops.setdefault(id(op.args[0]), []).append(op)
             for v in op.operands():
                 uses.setdefault(id(v), []).append(op)
         changed = False
